@@ -1,0 +1,80 @@
+//! The broker's error type.
+
+use thiserror::Error;
+
+/// Every error an `asynq-broker` operation can return.
+///
+/// Go's sentinel errors (`ErrDuplicateTask`, `ErrTaskIdConflict`, `ErrNoProcessableTask`, the
+/// `NOT FOUND` script replies) are variants of their own so callers can match on them.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum BrokerError {
+    /// A Redis URI that could not be parsed (Go: `asynq: could not parse redis uri: ...` and the
+    /// messages of `ParseRedisURI`).
+    #[error("asynq: could not parse redis uri: {0}")]
+    InvalidUri(String),
+    /// A URI scheme other than `redis`, `rediss`, `redis-socket` and `redis-sentinel`
+    /// (Go: `asynq: unsupported uri scheme: "<scheme>"`).
+    #[error("asynq: unsupported uri scheme: {0:?}")]
+    UnsupportedScheme(String),
+    /// A connection option that cannot be used (no address, unreadable certificate file, ...).
+    #[error("asynq: invalid redis connection option: {0}")]
+    InvalidConnOpt(String),
+    /// The unique lock is held by another task (Go `ErrDuplicateTask`, "task already exists").
+    #[error("task already exists")]
+    DuplicateTask,
+    /// A task with the same ID already exists in the queue (Go `ErrTaskIDConflict`).
+    #[error("task ID conflicts with another task")]
+    TaskIdConflict,
+    /// No queue had a task to hand out (Go `ErrNoProcessableTask`).
+    #[error("no tasks are ready for processing")]
+    NoProcessableTask,
+    /// A script refused the operation because the task was not where it had to be, e.g. no longer
+    /// in `active` or without a lease (Go: `NOT FOUND` error reply, code `Internal`).
+    #[error("task not found: {0}")]
+    NotFound(String),
+    /// The lease of an active task has already expired or is not held (extend lease, write guard).
+    #[error("lease expired for task {0}")]
+    LeaseExpired(String),
+    /// A value read from Redis could not be decoded (a malformed message, a non-integer counter).
+    #[error("cannot decode {what}: {reason}")]
+    Decode {
+        /// What was being decoded, e.g. `task message asynq:{default}:t:abc`.
+        what: String,
+        /// Why decoding failed.
+        reason: String,
+    },
+    /// A script returned a reply of a shape the broker does not expect (Go code `Internal`).
+    #[error("unexpected reply from {op}: {reply}")]
+    UnexpectedReply {
+        /// The operation, e.g. `enqueue`.
+        op: &'static str,
+        /// The reply as text.
+        reply: String,
+    },
+    /// Redis could not be reached or answered with an error (Go `RedisCommandError`, `redis eval
+    /// error: ...`).
+    #[error("redis error: {0}")]
+    Redis(String),
+    /// A value the caller gave cannot be stored (for example a string that is not valid UTF-8 in
+    /// a protobuf string field).
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+}
+
+impl BrokerError {
+    /// True for errors caused by the connection to Redis (unreachable, timed out, I/O), the kind a
+    /// caller may retry.
+    pub fn is_connection_error(&self) -> bool {
+        matches!(self, BrokerError::Redis(_))
+    }
+}
+
+impl From<fred::error::Error> for BrokerError {
+    fn from(e: fred::error::Error) -> Self {
+        BrokerError::Redis(e.to_string())
+    }
+}
+
+/// Result alias of this crate.
+pub type Result<T, E = BrokerError> = std::result::Result<T, E>;

@@ -52,10 +52,13 @@ pub enum BrokerError {
         /// The reply as text.
         reply: String,
     },
-    /// Redis could not be reached or answered with an error (Go `RedisCommandError`, `redis eval
-    /// error: ...`).
+    /// Redis answered with an error reply (Go `RedisCommandError`, `redis eval error: ...`).
     #[error("redis error: {0}")]
     Redis(String),
+    /// Redis could not be reached in time: I/O error, timeout, connection closed while the
+    /// command was in flight. Retrying later may succeed.
+    #[error("redis connection error: {0}")]
+    Connection(String),
     /// A value the caller gave cannot be stored (for example a string that is not valid UTF-8 in
     /// a protobuf string field).
     #[error("invalid argument: {0}")]
@@ -66,13 +69,20 @@ impl BrokerError {
     /// True for errors caused by the connection to Redis (unreachable, timed out, I/O), the kind a
     /// caller may retry.
     pub fn is_connection_error(&self) -> bool {
-        matches!(self, BrokerError::Redis(_))
+        matches!(self, BrokerError::Connection(_))
     }
 }
 
 impl From<fred::error::Error> for BrokerError {
     fn from(e: fred::error::Error) -> Self {
-        BrokerError::Redis(e.to_string())
+        use fred::error::ErrorKind;
+        match e.kind() {
+            ErrorKind::IO | ErrorKind::Timeout | ErrorKind::Canceled | ErrorKind::Backpressure => {
+                BrokerError::Connection(e.to_string())
+            }
+            _ if e.details().starts_with("NOT FOUND") => BrokerError::NotFound(e.details().to_string()),
+            _ => BrokerError::Redis(e.to_string()),
+        }
     }
 }
 

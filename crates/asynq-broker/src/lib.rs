@@ -22,13 +22,23 @@
 //!
 //! Producers use `asynq-client`, not this crate directly.
 
+mod broker;
 pub mod clock;
 pub mod conn;
 pub mod error;
 pub mod keys;
+pub mod ops;
+mod scripts;
 pub mod state;
 
+pub use broker::{
+    Broker, ARCHIVED_EXPIRATION, LEASE_DURATION, MAX_ARCHIVE_SIZE, QUEUE_REGISTRATION_TTL, STATS_TTL,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use conn::RedisConnOpt;
 pub use error::{BrokerError, Result};
+pub use ops::batch::BatchItem;
+pub use ops::cancel::CancellationSubscription;
+pub use ops::dequeue::Dequeued;
+pub use ops::janitor::DEFAULT_JANITOR_BATCH_SIZE;
 pub use state::TaskState;

@@ -1,0 +1,15 @@
+//! One module per group of broker operations, each an `impl Broker` block next to the scripts it
+//! runs (spec §4).
+
+pub mod batch;
+pub mod cancel;
+pub mod complete;
+pub mod dequeue;
+pub mod enqueue;
+pub mod fail;
+pub mod forward;
+pub mod group;
+pub mod janitor;
+pub mod lease;
+pub mod result;
+pub mod server_state;

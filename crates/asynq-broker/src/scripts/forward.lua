@@ -1,0 +1,20 @@
+-- ForwardIfReady: move due scheduled or retry tasks (spec 4.15).
+-- KEYS[1] source zset (scheduled or retry), KEYS[2] pending list
+-- ARGV[1] now (Unix seconds), ARGV[2] task key prefix, ARGV[3] now (Unix nanoseconds),
+-- ARGV[4] group key prefix
+-- Returns the number of tasks moved (at most 100 per call).
+local ids = redis.call("ZRANGEBYSCORE", KEYS[1], "-inf", ARGV[1], "LIMIT", 0, 100)
+for _, id in ipairs(ids) do
+    local key = ARGV[2] .. id
+    local group = redis.call("HGET", key, "group")
+    if group and group ~= "" then
+        redis.call("ZADD", ARGV[4] .. group, ARGV[1], id)
+        redis.call("ZREM", KEYS[1], id)
+        redis.call("HSET", key, "state", "aggregating")
+    else
+        redis.call("LPUSH", KEYS[2], id)
+        redis.call("ZREM", KEYS[1], id)
+        redis.call("HSET", key, "state", "pending", "pending_since", ARGV[3])
+    end
+end
+return table.getn(ids)

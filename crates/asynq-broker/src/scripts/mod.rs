@@ -1,0 +1,52 @@
+//! The Lua scripts, one `.lua` file each, run with EVALSHA and reloaded on `NOSCRIPT`.
+//!
+//! Each script keeps Go's KEYS/ARGV order, check order and return codes (spec §4), so it can be
+//! held against the specification line by line. Every call passes at least one declared key of
+//! the queue's `{q}` slot, so Redis Cluster routes it to the right node.
+
+use std::sync::LazyLock;
+
+use fred::types::scripts::Script;
+
+macro_rules! script {
+    ($(#[$doc:meta])* $name:ident, $file:literal) => {
+        $(#[$doc])*
+        pub(crate) static $name: LazyLock<Script> =
+            LazyLock::new(|| Script::from_lua(include_str!($file)));
+    };
+}
+
+script!(/// Spec 4.2.
+    ENQUEUE, "enqueue.lua");
+script!(/// Spec 4.3.
+    ENQUEUE_UNIQUE, "enqueue_unique.lua");
+script!(/// Spec 4.4.
+    SCHEDULE, "schedule.lua");
+script!(/// Spec 4.5.
+    SCHEDULE_UNIQUE, "schedule_unique.lua");
+script!(/// Spec 4.9.
+    DEQUEUE, "dequeue.lua");
+script!(/// Spec 4.10, both variants.
+    DONE, "done.lua");
+script!(/// Spec 4.11, both variants.
+    MARK_COMPLETE, "mark_complete.lua");
+script!(/// Spec 4.12.
+    REQUEUE, "requeue.lua");
+script!(/// Spec 4.13.
+    RETRY, "retry.lua");
+script!(/// Spec 4.14.
+    ARCHIVE, "archive.lua");
+script!(/// Spec 4.15.
+    FORWARD, "forward.lua");
+script!(/// Spec 4.21.
+    DELETE_EXPIRED_COMPLETED, "delete_expired_completed.lua");
+script!(/// Spec 4.22.
+    LIST_LEASE_EXPIRED, "list_lease_expired.lua");
+script!(/// Spec 4.24.
+    WRITE_SERVER_STATE, "write_server_state.lua");
+script!(/// Spec 4.24.
+    CLEAR_SERVER_STATE, "clear_server_state.lua");
+script!(/// Spec 4.6.
+    ADD_TO_GROUP, "add_to_group.lua");
+script!(/// Spec 4.7.
+    ADD_TO_GROUP_UNIQUE, "add_to_group_unique.lua");

@@ -37,13 +37,19 @@ impl Client {
     /// # Errors
     /// [`ClientError::Broker`] when the options are unusable or Redis cannot be reached.
     pub async fn connect(opt: RedisConnOpt) -> Result<Client, ClientError> {
-        Ok(Client { broker: Broker::connect(opt).await?, shared: false })
+        Ok(Client {
+            broker: Broker::connect(opt).await?,
+            shared: false,
+        })
     }
 
     /// A client on an existing broker connection (Go `NewClientFromRedisClient`);
     /// [`Client::close`] then refuses to close it.
     pub fn from_broker(broker: Broker) -> Client {
-        Client { broker, shared: true }
+        Client {
+            broker,
+            shared: true,
+        }
     }
 
     /// The broker this client uses.
@@ -87,7 +93,9 @@ impl Client {
         if c.process_at > now {
             match c.unique_ttl {
                 Some(ttl) => {
-                    let lock_ttl = (c.process_at + ttl - b.now()).try_into().unwrap_or_default();
+                    let lock_ttl = (c.process_at + ttl - b.now())
+                        .try_into()
+                        .unwrap_or_default();
                     b.schedule_unique(&c.msg, c.process_at, lock_ttl).await?
                 }
                 None => b.schedule(&c.msg, c.process_at).await?,
@@ -120,7 +128,8 @@ impl Client {
         opts: &[TaskOption],
     ) -> Vec<Result<TaskInfo, ClientError>> {
         let now = self.broker.now();
-        let mut results: Vec<Option<Result<TaskInfo, ClientError>>> = Vec::with_capacity(tasks.len());
+        let mut results: Vec<Option<Result<TaskInfo, ClientError>>> =
+            Vec::with_capacity(tasks.len());
         let mut valid: Vec<(usize, Composed)> = Vec::new();
         for (i, task) in tasks.iter().enumerate() {
             match compose(task, opts, now).and_then(batchable) {
@@ -133,7 +142,10 @@ impl Client {
         }
         let items: Vec<BatchItem> = valid
             .iter()
-            .map(|(_, c)| BatchItem { msg: c.msg.clone(), process_at: (c.process_at > now).then_some(c.process_at) })
+            .map(|(_, c)| BatchItem {
+                msg: c.msg.clone(),
+                process_at: (c.process_at > now).then_some(c.process_at),
+            })
             .collect();
         match self.broker.enqueue_batch(&items).await {
             Ok(outcomes) => {
@@ -156,17 +168,23 @@ impl Client {
         }
         results
             .into_iter()
-            .map(|r| r.unwrap_or_else(|| Err(ClientError::InvalidTask("task was not processed".into()))))
+            .map(|r| {
+                r.unwrap_or_else(|| Err(ClientError::InvalidTask("task was not processed".into())))
+            })
             .collect()
     }
 }
 
 fn batchable(c: Composed) -> Result<Composed, ClientError> {
     if !c.group.is_empty() {
-        return Err(ClientError::InvalidTask("batch enqueue does not support group tasks".into()));
+        return Err(ClientError::InvalidTask(
+            "batch enqueue does not support group tasks".into(),
+        ));
     }
     if c.unique_ttl.is_some() {
-        return Err(ClientError::InvalidTask("batch enqueue does not support unique tasks".into()));
+        return Err(ClientError::InvalidTask(
+            "batch enqueue does not support unique tasks".into(),
+        ));
     }
     Ok(c)
 }

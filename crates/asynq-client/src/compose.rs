@@ -26,7 +26,9 @@ pub(crate) fn compose(
     now: OffsetDateTime,
 ) -> Result<Composed, ClientError> {
     if task.task_type().trim().is_empty() {
-        return Err(ClientError::InvalidTask("task typename cannot be empty".into()));
+        return Err(ClientError::InvalidTask(
+            "task typename cannot be empty".into(),
+        ));
     }
     let mut retry = DEFAULT_MAX_RETRY;
     let mut queue = DEFAULT_QUEUE.to_string();
@@ -61,7 +63,9 @@ pub(crate) fn compose(
             }
             TaskOption::Unique(ttl) => {
                 if *ttl < Duration::from_secs(1) {
-                    return Err(ClientError::InvalidTask("Unique TTL cannot be less than 1s".into()));
+                    return Err(ClientError::InvalidTask(
+                        "Unique TTL cannot be less than 1s".into(),
+                    ));
                 }
                 unique_ttl = Some(*ttl);
             }
@@ -83,9 +87,11 @@ pub(crate) fn compose(
         timeout.as_secs()
     };
     let unique_key = match unique_ttl {
-        Some(_) => {
-            asynq_broker::keys::unique_key(&queue, task.task_type(), task.payload_bytes().map(|b| &b[..]))
-        }
+        Some(_) => asynq_broker::keys::unique_key(
+            &queue,
+            task.task_type(),
+            task.payload_bytes().map(|b| &b[..]),
+        ),
         None => String::new(),
     };
     let mut headers: HashMap<String, String> = task.headers().clone();
@@ -107,7 +113,12 @@ pub(crate) fn compose(
         retention: i64::try_from(retention.as_secs()).unwrap_or(i64::MAX),
         completed_at: 0,
     };
-    Ok(Composed { msg, unique_ttl, process_at, group })
+    Ok(Composed {
+        msg,
+        unique_ttl,
+        process_at,
+        group,
+    })
 }
 
 #[cfg(test)]
@@ -132,7 +143,8 @@ mod tests {
 
     #[test]
     fn enqueue_options_override_task_options() {
-        let t = Task::new("t", "p").with_options([TaskOption::queue("a"), TaskOption::max_retry(3)]);
+        let t =
+            Task::new("t", "p").with_options([TaskOption::queue("a"), TaskOption::max_retry(3)]);
         let c = compose(&t, &[TaskOption::queue("b")], NOW).unwrap();
         assert_eq!(c.msg.queue, "b");
         assert_eq!(c.msg.retry, 3);
@@ -150,7 +162,12 @@ mod tests {
         assert_eq!(c.msg.timeout, 1800);
         let c = compose(&t, &[TaskOption::timeout(Duration::from_millis(500))], NOW).unwrap();
         assert_eq!((c.msg.timeout, c.msg.deadline), (0, 0));
-        let c = compose(&t, &[TaskOption::timeout(Duration::from_millis(90_900))], NOW).unwrap();
+        let c = compose(
+            &t,
+            &[TaskOption::timeout(Duration::from_millis(90_900))],
+            NOW,
+        )
+        .unwrap();
         assert_eq!(c.msg.timeout, 90);
         let c = compose(&t, &[TaskOption::deadline(OffsetDateTime::UNIX_EPOCH)], NOW).unwrap();
         assert_eq!((c.msg.timeout, c.msg.deadline), (1800, 0));
@@ -165,33 +182,67 @@ mod tests {
             TaskOption::unique(Duration::from_millis(999)),
             TaskOption::group(""),
         ] {
-            assert!(matches!(compose(&t, &[opt], NOW), Err(ClientError::InvalidTask(_))));
+            assert!(matches!(
+                compose(&t, &[opt], NOW),
+                Err(ClientError::InvalidTask(_))
+            ));
         }
-        assert!(matches!(compose(&Task::new(" ", "p"), &[], NOW), Err(ClientError::InvalidTask(_))));
+        assert!(matches!(
+            compose(&Task::new(" ", "p"), &[], NOW),
+            Err(ClientError::InvalidTask(_))
+        ));
     }
 
     #[test]
     fn unique_key_and_headers() {
         let t = Task::without_payload("reindex").with_headers([("a", "1"), ("b", "1")]);
-        let c = compose(&t, &[TaskOption::unique(Duration::from_secs(600)), TaskOption::header("b", "2")], NOW)
-            .unwrap();
+        let c = compose(
+            &t,
+            &[
+                TaskOption::unique(Duration::from_secs(600)),
+                TaskOption::header("b", "2"),
+            ],
+            NOW,
+        )
+        .unwrap();
         assert_eq!(c.msg.unique_key, "asynq:{default}:unique:reindex:");
         assert_eq!(c.msg.headers.get("a").map(String::as_str), Some("1"));
         assert_eq!(c.msg.headers.get("b").map(String::as_str), Some("2"));
-        let c = compose(&Task::new("reindex", ""), &[TaskOption::unique(Duration::from_secs(600))], NOW)
-            .unwrap();
-        assert_eq!(c.msg.unique_key, "asynq:{default}:unique:reindex:d41d8cd98f00b204e9800998ecf8427e");
+        let c = compose(
+            &Task::new("reindex", ""),
+            &[TaskOption::unique(Duration::from_secs(600))],
+            NOW,
+        )
+        .unwrap();
+        assert_eq!(
+            c.msg.unique_key,
+            "asynq:{default}:unique:reindex:d41d8cd98f00b204e9800998ecf8427e"
+        );
     }
 
     #[test]
     fn last_process_time_wins() {
         let t = Task::new("t", "p");
         let at = datetime!(2026-11-22 13:00:00 UTC);
-        let c = compose(&t, &[TaskOption::process_at(at), TaskOption::process_in(Duration::from_secs(5))], NOW)
-            .unwrap();
+        let c = compose(
+            &t,
+            &[
+                TaskOption::process_at(at),
+                TaskOption::process_in(Duration::from_secs(5)),
+            ],
+            NOW,
+        )
+        .unwrap();
         assert_eq!(c.process_at, NOW + Duration::from_secs(5));
-        let c = compose(&t, &[TaskOption::process_in(Duration::from_secs(5)), TaskOption::process_at(at)], NOW)
-            .unwrap();
+        let c = compose(
+            &t,
+            &[
+                TaskOption::process_in(Duration::from_secs(5)),
+                TaskOption::process_at(at),
+            ],
+            NOW,
+        )
+        .unwrap();
         assert_eq!(c.process_at, at);
     }
 }

@@ -129,8 +129,17 @@ mod tests {
 
     #[test]
     fn unix_dates_like_go() {
-        assert_eq!(unix_date(datetime!(2026-01-02 15:04:05 UTC)), "Fri Jan  2 15:04:05 UTC 2026");
-        assert_eq!(unix_date(datetime!(2026-01-12 15:04:05 UTC)), "Mon Jan 12 15:04:05 UTC 2026");
-        assert_eq!(unix_date(datetime!(2026-01-12 16:04:05 +01:00)), "Mon Jan 12 15:04:05 UTC 2026");
+        assert_eq!(
+            unix_date(datetime!(2026-01-02 15:04:05 UTC)),
+            "Fri Jan  2 15:04:05 UTC 2026"
+        );
+        assert_eq!(
+            unix_date(datetime!(2026-01-12 15:04:05 UTC)),
+            "Mon Jan 12 15:04:05 UTC 2026"
+        );
+        assert_eq!(
+            unix_date(datetime!(2026-01-12 16:04:05 +01:00)),
+            "Mon Jan 12 15:04:05 UTC 2026"
+        );
     }
 }

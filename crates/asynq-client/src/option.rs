@@ -128,18 +128,30 @@ mod tests {
             (TaskOption::max_retry(5), "MaxRetry(5)"),
             (TaskOption::queue("crit\"ical"), "Queue(\"crit\\\"ical\")"),
             (TaskOption::task_id("id"), "TaskID(\"id\")"),
-            (TaskOption::timeout(Duration::from_secs(90)), "Timeout(1m30s)"),
+            (
+                TaskOption::timeout(Duration::from_secs(90)),
+                "Timeout(1m30s)",
+            ),
             (
                 TaskOption::deadline(datetime!(2026-01-02 15:04:05 UTC)),
                 "Deadline(Fri Jan  2 15:04:05 UTC 2026)",
             ),
-            (TaskOption::unique(Duration::from_secs(3600)), "Unique(1h0m0s)"),
+            (
+                TaskOption::unique(Duration::from_secs(3600)),
+                "Unique(1h0m0s)",
+            ),
             (
                 TaskOption::process_at(datetime!(2026-01-12 15:04:05 UTC)),
                 "ProcessAt(Mon Jan 12 15:04:05 UTC 2026)",
             ),
-            (TaskOption::process_in(Duration::from_millis(1500)), "ProcessIn(1.5s)"),
-            (TaskOption::retention(Duration::from_secs(86400)), "Retention(24h0m0s)"),
+            (
+                TaskOption::process_in(Duration::from_millis(1500)),
+                "ProcessIn(1.5s)",
+            ),
+            (
+                TaskOption::retention(Duration::from_secs(86400)),
+                "Retention(24h0m0s)",
+            ),
             (TaskOption::group("g"), "Group(\"g\")"),
             (TaskOption::header("k", "v\""), "Header([\"k\",\"v\\\"\"])"),
         ];

@@ -35,7 +35,12 @@ impl Task {
 
     /// A task with no payload at all (Go `NewTask(type, nil)`): its unique key ends in `:`.
     pub fn without_payload(task_type: impl Into<String>) -> Task {
-        Task { task_type: task_type.into(), payload: None, headers: HashMap::new(), options: Vec::new() }
+        Task {
+            task_type: task_type.into(),
+            payload: None,
+            headers: HashMap::new(),
+            options: Vec::new(),
+        }
     }
 
     /// A task whose payload is `value` encoded as JSON.
@@ -55,7 +60,8 @@ impl Task {
         K: Into<String>,
         V: Into<String>,
     {
-        self.headers.extend(headers.into_iter().map(|(k, v)| (k.into(), v.into())));
+        self.headers
+            .extend(headers.into_iter().map(|(k, v)| (k.into(), v.into())));
         self
     }
 

@@ -1,36 +1,125 @@
-//! Redis connection options (placeholder: single node only; replaced by the full version).
+//! Redis connection options and the fred client built from them.
+//!
+//! [`RedisConnOpt`] says where Redis is: one server ([`RedisClientOpt`]), a master behind
+//! Sentinel ([`RedisFailoverClientOpt`]) or a Cluster ([`RedisClusterClientOpt`]). These mirror
+//! Go's `RedisClientOpt`, `RedisFailoverClientOpt` and `RedisClusterClientOpt`, and
+//! [`RedisConnOpt::parse_uri`] accepts the URIs of Go's `ParseRedisURI`.
+//!
+//! Every client built from these options has a reconnect policy: exponential backoff from
+//! [`RECONNECT_MIN_DELAY`] (100 ms) up to [`RECONNECT_MAX_DELAY`] (2 s) plus jitter, with no
+//! limit on attempts, so a Redis restart or failover is ridden out instead of failing the
+//! process. The first connection must succeed (an unreachable server is an error after at most
+//! the dial timeout); commands issued while reconnecting wait for the connection within the
+//! command deadline (`read_timeout + write_timeout`, 6 s by default), and a command in flight
+//! when a connection drops is sent at most [`CONNECT_MAX_COMMAND_ATTEMPTS`] times.
+
+mod client;
+mod options;
+mod tls;
+mod uri;
+
+#[cfg(test)]
+mod deployment_tests;
+
+use std::str::FromStr;
+
+pub(crate) use client::{connect, subscriber_client};
+pub use client::{CONNECT_MAX_COMMAND_ATTEMPTS, RECONNECT_MAX_DELAY, RECONNECT_MIN_DELAY};
+pub use options::{
+    Network, RedisClientOpt, RedisClusterClientOpt, RedisFailoverClientOpt, DEFAULT_ADDR,
+    DEFAULT_DIAL_TIMEOUT, DEFAULT_MAX_REDIRECTS, DEFAULT_READ_TIMEOUT, DEFAULT_REDIS_PORT,
+    DEFAULT_SENTINEL_PORT,
+};
+pub use tls::TlsOptions;
 
 use crate::error::{BrokerError, Result};
 
-/// Where and how to connect to Redis.
-#[derive(Debug, Clone)]
-pub struct RedisConnOpt {
-    url: String,
+/// Where and how to connect to Redis. Mirrors Go's `RedisConnOpt` interface, whose three
+/// implementations are the three variants.
+///
+/// Build one from an options struct (`RedisClientOpt::new("localhost:6379").into()`) or parse a
+/// URI with [`RedisConnOpt::parse_uri`] / [`str::parse`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RedisConnOpt {
+    /// One Redis server over TCP, TLS or a Unix socket (Go `RedisClientOpt`).
+    Single(RedisClientOpt),
+    /// A master discovered through Redis Sentinel, with failover (Go `RedisFailoverClientOpt`).
+    Sentinel(RedisFailoverClientOpt),
+    /// A Redis Cluster (Go `RedisClusterClientOpt`).
+    Cluster(RedisClusterClientOpt),
+}
+
+impl From<RedisClientOpt> for RedisConnOpt {
+    fn from(opt: RedisClientOpt) -> Self {
+        RedisConnOpt::Single(opt)
+    }
+}
+
+impl From<RedisFailoverClientOpt> for RedisConnOpt {
+    fn from(opt: RedisFailoverClientOpt) -> Self {
+        RedisConnOpt::Sentinel(opt)
+    }
+}
+
+impl From<RedisClusterClientOpt> for RedisConnOpt {
+    fn from(opt: RedisClusterClientOpt) -> Self {
+        RedisConnOpt::Cluster(opt)
+    }
 }
 
 impl RedisConnOpt {
-    /// Parses a `redis://` URI.
+    /// Parses a Redis URI exactly as Go's `ParseRedisURI` does.
+    ///
+    /// | form | result |
+    /// |---|---|
+    /// | `redis://[:password@]host[:port][/db]` | [`RedisClientOpt`] with `addr` = `host[:port]` exactly as written |
+    /// | `rediss://[:password@]host[:port][/db]` | the same with TLS, [`TlsOptions::server_name`] = host without port |
+    /// | `redis-socket://[:password@]/path/to.sock[?db=N]` | [`RedisClientOpt`] with [`Network::Unix`], `addr` = path |
+    /// | `redis-sentinel://[:password@]h1:p1,h2:p2[/db][?master=name]` | [`RedisFailoverClientOpt`]; the password becomes `sentinel_password` |
+    ///
+    /// As in Go:
+    /// * the database is the first path segment after trimming `/` on both sides, so
+    ///   `redis://h:6379/2/x` selects 2 while `redis://h:6379/` (a bare trailing slash) and
+    ///   `redis://h:6379/abc` are errors ("database number should be the first segment of the
+    ///   path");
+    /// * a user name in the URI (`redis://alice:pw@h`) is **ignored**, only the password is
+    ///   used; set [`RedisClientOpt::username`] in code for Redis ACL users;
+    /// * an empty host is accepted (`redis://` means `localhost:6379` when connecting);
+    /// * percent escapes are decoded in the password, host and path.
+    ///
+    /// Differences from Go: a negative or too large database number is refused here rather than
+    /// by Redis later, and text that decodes to bytes which are not UTF-8 is refused.
+    /// Cluster has no URI form (neither has Go).
     ///
     /// # Errors
-    /// [`BrokerError::InvalidUri`] when the URI cannot be parsed.
+    /// * [`BrokerError::UnsupportedScheme`] for any other scheme (also for a URI without one);
+    /// * [`BrokerError::InvalidUri`] when the URI is malformed (bad percent escape, non-numeric
+    ///   port, control character, ...), the database is not a number, or a socket URI has no
+    ///   path.
     pub fn parse_uri(uri: &str) -> Result<RedisConnOpt> {
-        fred::types::config::Config::from_url(uri).map_err(|e| BrokerError::InvalidUri(e.to_string()))?;
-        Ok(RedisConnOpt { url: uri.to_string() })
+        uri::parse_redis_uri(uri)
     }
 
-    /// True when this is a Redis Cluster deployment.
+    /// True for a Redis Cluster deployment, where multi-key commands must stay in one slot.
     pub fn is_cluster(&self) -> bool {
-        false
+        matches!(self, RedisConnOpt::Cluster(_))
+    }
+
+    /// The TLS options, when TLS is enabled.
+    pub fn tls(&self) -> Option<&TlsOptions> {
+        match self {
+            RedisConnOpt::Single(o) => o.tls.as_ref(),
+            RedisConnOpt::Sentinel(o) => o.tls.as_ref(),
+            RedisConnOpt::Cluster(o) => o.tls.as_ref(),
+        }
     }
 }
 
-/// Opens a connected fred client with a reconnect policy.
-pub(crate) async fn connect(opt: &RedisConnOpt) -> Result<fred::clients::Client> {
-    use fred::prelude::*;
-    let config = Config::from_url(&opt.url)?;
-    let client = Builder::from_config(config)
-        .set_policy(ReconnectPolicy::new_exponential(0, 100, 2_000, 2))
-        .build()?;
-    client.init().await?;
-    Ok(client)
+impl FromStr for RedisConnOpt {
+    type Err = BrokerError;
+
+    /// Same as [`RedisConnOpt::parse_uri`].
+    fn from_str(s: &str) -> Result<Self> {
+        RedisConnOpt::parse_uri(s)
+    }
 }

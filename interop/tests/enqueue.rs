@@ -296,6 +296,7 @@ async fn t03_options_rust_to_go() {
         (90, deadline_s, 3600)
     );
 
+    assert_eq!(env.go.queues().await, ["critical"]);
     let go = env
         .go
         .task_info("critical", "custom-1")

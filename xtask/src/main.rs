@@ -3,8 +3,11 @@
 //! * `cargo xtask test`: checks the prerequisites, then runs the whole test suite (unit,
 //!   integration against real Redis, and Go interop).
 //! * `cargo xtask ci`: `cargo fmt --check`, `cargo clippy -D warnings`, then `test`.
+//! * `cargo xtask bench [--quick]`: the Rust crates against Go asynq on the same Redis.
 
+mod bench;
 mod prereq;
+mod redis;
 
 use std::process::{Command, ExitCode};
 
@@ -27,6 +30,12 @@ enum Task {
     },
     /// What CI runs: format check, clippy with warnings denied, then the test suite.
     Ci,
+    /// Benchmarks against Go asynq v0.26.0 on a throwaway local Redis (needs redis-server, go).
+    Bench {
+        /// Small N and one repetition, only to prove the benchmark runs.
+        #[arg(long)]
+        quick: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -34,6 +43,7 @@ fn main() -> ExitCode {
     let result = match cli.task {
         Task::Test { args } => test(&args),
         Task::Ci => ci(),
+        Task::Bench { quick } => bench::bench(quick),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -53,7 +63,14 @@ fn test(args: &[String]) -> Result<(), String> {
 
 fn ci() -> Result<(), String> {
     run(cargo().args(["fmt", "--all", "--", "--check"]))?;
-    run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     test(&[])
 }
 
@@ -62,7 +79,9 @@ fn cargo() -> Command {
 }
 
 fn run(cmd: &mut Command) -> Result<(), String> {
-    let status = cmd.status().map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
     if status.success() {
         Ok(())
     } else {

@@ -23,7 +23,12 @@ fn found(program: &str) -> bool {
         .stderr(Stdio::null())
         .status()
         .is_ok()
-        || Command::new(program).arg("version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
+        || Command::new(program)
+            .arg("version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok()
 }
 
 fn install_hint(program: &str) -> &'static str {
@@ -31,7 +36,7 @@ fn install_hint(program: &str) -> &'static str {
         "redis-server" | "redis-cli" | "redis-sentinel" => {
             "install Redis >= 6.2 with `apt-get install -y redis-server redis-tools redis-sentinel`"
         }
-        "go" => "install Go >= 1.22 (https://go.dev/dl) to run the Go interop tests",
+        "go" => "install Go >= 1.24 (https://go.dev/dl) to run the Go interop tests",
         _ => "install it and put it on PATH",
     }
 }

@@ -48,7 +48,10 @@ pub struct Broker {
 
 impl std::fmt::Debug for Broker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Broker").field("opt", &self.opt).field("clock", &self.clock).finish()
+        f.debug_struct("Broker")
+            .field("opt", &self.opt)
+            .field("clock", &self.clock)
+            .finish()
     }
 }
 
@@ -122,8 +125,13 @@ impl Broker {
     }
 
     pub(crate) fn queue_recently_registered(&self, qname: &str) -> bool {
-        let cache = self.registered_queues.lock().unwrap_or_else(|e| e.into_inner());
-        cache.get(qname).is_some_and(|at| at.elapsed() < QUEUE_REGISTRATION_TTL)
+        let cache = self
+            .registered_queues
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        cache
+            .get(qname)
+            .is_some_and(|at| at.elapsed() < QUEUE_REGISTRATION_TTL)
     }
 
     pub(crate) fn mark_queue_registered(&self, qname: &str) {
@@ -141,7 +149,9 @@ impl Broker {
         args: Vec<Value>,
     ) -> Result<R> {
         let keys: MultipleKeys = keys.into();
-        Ok(script.evalsha_with_reload::<R, _, _>(&self.client, keys, args).await?)
+        Ok(script
+            .evalsha_with_reload::<R, _, _>(&self.client, keys, args)
+            .await?)
     }
 
     /// Daily-stats expiry: now + 90 days, in Unix seconds.
@@ -176,6 +186,9 @@ pub(crate) fn enqueue_reply(op: &'static str, n: i64) -> Result<()> {
         1 => Ok(()),
         0 => Err(BrokerError::TaskIdConflict),
         -1 => Err(BrokerError::DuplicateTask),
-        other => Err(BrokerError::UnexpectedReply { op, reply: other.to_string() }),
+        other => Err(BrokerError::UnexpectedReply {
+            op,
+            reply: other.to_string(),
+        }),
     }
 }

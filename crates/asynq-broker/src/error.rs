@@ -80,7 +80,9 @@ impl From<fred::error::Error> for BrokerError {
             ErrorKind::IO | ErrorKind::Timeout | ErrorKind::Canceled | ErrorKind::Backpressure => {
                 BrokerError::Connection(e.to_string())
             }
-            _ if e.details().starts_with("NOT FOUND") => BrokerError::NotFound(e.details().to_string()),
+            _ if e.details().starts_with("NOT FOUND") => {
+                BrokerError::NotFound(e.details().to_string())
+            }
             _ => BrokerError::Redis(e.to_string()),
         }
     }

@@ -196,17 +196,41 @@ mod tests {
             (paused_key("default"), "asynq:{default}:paused"),
             (processed_total_key("default"), "asynq:{default}:processed"),
             (failed_total_key("default"), "asynq:{default}:failed"),
-            (processed_key("default", t), "asynq:{default}:processed:2026-11-22"),
-            (failed_key("default", t), "asynq:{default}:failed:2026-11-22"),
-            (server_info_key("localhost", 9876, "server123"), "asynq:servers:{localhost:9876:server123}"),
-            (workers_key("127.0.0.1", 4567, "server1"), "asynq:workers:{127.0.0.1:4567:server1}"),
-            (scheduler_entries_key("localhost:9876:scheduler123"), "asynq:schedulers:{localhost:9876:scheduler123}"),
-            (scheduler_history_key("entry876"), "asynq:scheduler_history:entry876"),
+            (
+                processed_key("default", t),
+                "asynq:{default}:processed:2026-11-22",
+            ),
+            (
+                failed_key("default", t),
+                "asynq:{default}:failed:2026-11-22",
+            ),
+            (
+                server_info_key("localhost", 9876, "server123"),
+                "asynq:servers:{localhost:9876:server123}",
+            ),
+            (
+                workers_key("127.0.0.1", 4567, "server1"),
+                "asynq:workers:{127.0.0.1:4567:server1}",
+            ),
+            (
+                scheduler_entries_key("localhost:9876:scheduler123"),
+                "asynq:schedulers:{localhost:9876:scheduler123}",
+            ),
+            (
+                scheduler_history_key("entry876"),
+                "asynq:scheduler_history:entry876",
+            ),
             (group_key_prefix("default"), "asynq:{default}:g:"),
             (group_key("default", "mygroup"), "asynq:{default}:g:mygroup"),
-            (aggregation_set_key("default", "mygroup", "12345"), "asynq:{default}:g:mygroup:12345"),
+            (
+                aggregation_set_key("default", "mygroup", "12345"),
+                "asynq:{default}:g:mygroup:12345",
+            ),
             (all_groups_key("default"), "asynq:{default}:groups"),
-            (all_aggregation_sets_key("default"), "asynq:{default}:aggregation_sets"),
+            (
+                all_aggregation_sets_key("default"),
+                "asynq:{default}:aggregation_sets",
+            ),
             (ALL_SERVERS.to_string(), "asynq:servers"),
             (ALL_WORKERS.to_string(), "asynq:workers"),
             (ALL_SCHEDULERS.to_string(), "asynq:schedulers"),
@@ -248,7 +272,10 @@ mod tests {
             unique_key("default", "report", Some(b"1")),
             "asynq:{default}:unique:report:c4ca4238a0b923820dcc509a6f75849b"
         );
-        assert_eq!(unique_key("default", "reindex", None), "asynq:{default}:unique:reindex:");
+        assert_eq!(
+            unique_key("default", "reindex", None),
+            "asynq:{default}:unique:reindex:"
+        );
         assert_eq!(
             unique_key("default", "reindex", Some(b"")),
             "asynq:{default}:unique:reindex:d41d8cd98f00b204e9800998ecf8427e"

@@ -32,7 +32,8 @@ mod scripts;
 pub mod state;
 
 pub use broker::{
-    Broker, ARCHIVED_EXPIRATION, LEASE_DURATION, MAX_ARCHIVE_SIZE, QUEUE_REGISTRATION_TTL, STATS_TTL,
+    Broker, ARCHIVED_EXPIRATION, LEASE_DURATION, MAX_ARCHIVE_SIZE, QUEUE_REGISTRATION_TTL,
+    STATS_TTL,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use conn::RedisConnOpt;

@@ -66,10 +66,13 @@ impl FromStr for TaskState {
     /// # Errors
     /// [`BrokerError::Decode`] for anything but the seven lowercase names.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        TaskState::ALL.into_iter().find(|st| st.as_str() == s).ok_or_else(|| BrokerError::Decode {
-            what: "task state".into(),
-            reason: format!("{s:?} is not supported task state"),
-        })
+        TaskState::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| BrokerError::Decode {
+                what: "task state".into(),
+                reason: format!("{s:?} is not supported task state"),
+            })
     }
 }
 

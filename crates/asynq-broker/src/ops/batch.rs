@@ -51,7 +51,10 @@ impl Broker {
             .filter(|q| !self.queue_recently_registered(q))
             .collect();
         if !queues.is_empty() {
-            let _: i64 = self.client.sadd(keys::ALL_QUEUES, queues.iter().copied().collect::<Vec<_>>()).await?;
+            let _: i64 = self
+                .client
+                .sadd(keys::ALL_QUEUES, queues.iter().copied().collect::<Vec<_>>())
+                .await?;
             for q in &queues {
                 self.mark_queue_registered(q);
             }
@@ -71,12 +74,23 @@ impl Broker {
                     None => (
                         &*scripts::ENQUEUE,
                         vec![keys::task_key(&m.queue, &m.id), keys::pending_key(&m.queue)],
-                        vec![bin(asynq_proto::encode(m)), text(&m.id), int(unix_nanos(now))],
+                        vec![
+                            bin(asynq_proto::encode(m)),
+                            text(&m.id),
+                            int(unix_nanos(now)),
+                        ],
                     ),
                     Some(at) => (
                         &*scripts::SCHEDULE,
-                        vec![keys::task_key(&m.queue, &m.id), keys::scheduled_key(&m.queue)],
-                        vec![bin(asynq_proto::encode(m)), int(at.unix_timestamp()), text(&m.id)],
+                        vec![
+                            keys::task_key(&m.queue, &m.id),
+                            keys::scheduled_key(&m.queue),
+                        ],
+                        vec![
+                            bin(asynq_proto::encode(m)),
+                            int(at.unix_timestamp()),
+                            text(&m.id),
+                        ],
                     ),
                 }
             })
@@ -111,13 +125,19 @@ impl Broker {
             let evalsha = CustomCommand::new("EVALSHA", ClusterHash::Offset(2), false);
             let queued: std::result::Result<(), _> = pipe.custom(evalsha, cmd_args).await;
             if let Err(e) = queued {
-                return calls.iter().map(|_| Err(BrokerError::from(e.clone()))).collect();
+                return calls
+                    .iter()
+                    .map(|_| Err(BrokerError::from(e.clone())))
+                    .collect();
             }
         }
         pipe.try_all::<i64>()
             .await
             .into_iter()
-            .map(|r| r.map_err(BrokerError::from).and_then(|n| enqueue_reply("batch enqueue", n)))
+            .map(|r| {
+                r.map_err(BrokerError::from)
+                    .and_then(|n| enqueue_reply("batch enqueue", n))
+            })
             .collect()
     }
 }

@@ -22,7 +22,8 @@ pub struct CancellationSubscription {
 
 impl std::fmt::Debug for CancellationSubscription {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CancellationSubscription").finish_non_exhaustive()
+        f.debug_struct("CancellationSubscription")
+            .finish_non_exhaustive()
     }
 }
 
@@ -74,6 +75,10 @@ impl Broker {
         client.init().await?;
         let manager = client.manage_subscriptions();
         client.subscribe(keys::CANCEL_CHANNEL).await?;
-        Ok(CancellationSubscription { client, rx, manager })
+        Ok(CancellationSubscription {
+            client,
+            rx,
+            manager,
+        })
     }
 }

@@ -80,7 +80,9 @@ impl Broker {
             keys::pending_key(q),
             keys::task_key(q, &msg.id),
         ];
-        let _: String = self.eval(&scripts::REQUEUE, keys, vec![text(&msg.id)]).await?;
+        let _: String = self
+            .eval(&scripts::REQUEUE, keys, vec![text(&msg.id)])
+            .await?;
         Ok(())
     }
 }

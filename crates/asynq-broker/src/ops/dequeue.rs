@@ -4,7 +4,7 @@ use asynq_proto::TaskMessage;
 use bytes::Bytes;
 use time::OffsetDateTime;
 
-use crate::broker::{text, int, Broker, LEASE_DURATION};
+use crate::broker::{int, text, Broker, LEASE_DURATION};
 use crate::error::{BrokerError, Result};
 use crate::{keys, scripts};
 
@@ -41,7 +41,10 @@ impl Broker {
                 keys::active_key(qname),
                 keys::lease_key(qname),
             ];
-            let args = vec![int(lease_expiry.unix_timestamp()), text(&keys::task_key_prefix(qname))];
+            let args = vec![
+                int(lease_expiry.unix_timestamp()),
+                text(&keys::task_key_prefix(qname)),
+            ];
             let reply: Option<Bytes> = self.eval(&scripts::DEQUEUE, keys, args).await?;
             let Some(raw) = reply else { continue };
             let msg = asynq_proto::decode::<TaskMessage>(raw).map_err(|e| BrokerError::Decode {

@@ -20,7 +20,10 @@ impl Broker {
     pub async fn enqueue(&self, msg: &TaskMessage) -> Result<()> {
         keys::validate_queue_name(&msg.queue)?;
         self.register_queue(&msg.queue).await?;
-        let keys = vec![keys::task_key(&msg.queue, &msg.id), keys::pending_key(&msg.queue)];
+        let keys = vec![
+            keys::task_key(&msg.queue, &msg.id),
+            keys::pending_key(&msg.queue),
+        ];
         let args = vec![
             bin(asynq_proto::encode(msg)),
             text(&msg.id),
@@ -64,7 +67,10 @@ impl Broker {
     pub async fn schedule(&self, msg: &TaskMessage, process_at: OffsetDateTime) -> Result<()> {
         keys::validate_queue_name(&msg.queue)?;
         self.register_queue(&msg.queue).await?;
-        let keys = vec![keys::task_key(&msg.queue, &msg.id), keys::scheduled_key(&msg.queue)];
+        let keys = vec![
+            keys::task_key(&msg.queue, &msg.id),
+            keys::scheduled_key(&msg.queue),
+        ];
         let args = vec![
             bin(asynq_proto::encode(msg)),
             int(process_at.unix_timestamp()),
@@ -107,7 +113,9 @@ impl Broker {
 
 fn require_unique_key(msg: &TaskMessage) -> Result<()> {
     if msg.unique_key.is_empty() {
-        return Err(BrokerError::InvalidArgument("unique enqueue needs msg.unique_key".into()));
+        return Err(BrokerError::InvalidArgument(
+            "unique enqueue needs msg.unique_key".into(),
+        ));
     }
     Ok(())
 }

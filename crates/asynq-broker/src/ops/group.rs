@@ -18,8 +18,11 @@ impl Broker {
         keys::validate_queue_name(&msg.queue)?;
         self.register_queue(&msg.queue).await?;
         let q = &msg.queue;
-        let keys =
-            vec![keys::task_key(q, &msg.id), keys::group_key(q, group), keys::all_groups_key(q)];
+        let keys = vec![
+            keys::task_key(q, &msg.id),
+            keys::group_key(q, group),
+            keys::all_groups_key(q),
+        ];
         let args = vec![
             bin(asynq_proto::encode(msg)),
             text(&msg.id),

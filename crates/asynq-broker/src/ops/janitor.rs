@@ -28,7 +28,9 @@ impl Broker {
                 text(&keys::task_key_prefix(qname)),
                 int(batch),
             ];
-            let n: u64 = self.eval(&scripts::DELETE_EXPIRED_COMPLETED, keys, args).await?;
+            let n: u64 = self
+                .eval(&scripts::DELETE_EXPIRED_COMPLETED, keys, args)
+                .await?;
             deleted += n;
             if n == 0 {
                 return Ok(deleted);

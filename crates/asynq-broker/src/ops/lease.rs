@@ -30,7 +30,10 @@ impl Broker {
         let mut bad = Vec::new();
         for qname in queues {
             let keys = vec![keys::lease_key(qname)];
-            let args = vec![int(cutoff.unix_timestamp()), text(&keys::task_key_prefix(qname))];
+            let args = vec![
+                int(cutoff.unix_timestamp()),
+                text(&keys::task_key_prefix(qname)),
+            ];
             let raws: Vec<Bytes> = self.eval(&scripts::LIST_LEASE_EXPIRED, keys, args).await?;
             for raw in raws {
                 match asynq_proto::decode::<TaskMessage>(raw) {
@@ -64,7 +67,14 @@ impl Broker {
         let members: Vec<(f64, String)> = ids.iter().map(|id| (score, id.clone())).collect();
         let _: i64 = self
             .client
-            .zadd(keys::lease_key(qname), Some(SetOptions::XX), None, false, false, members)
+            .zadd(
+                keys::lease_key(qname),
+                Some(SetOptions::XX),
+                None,
+                false,
+                false,
+                members,
+            )
             .await?;
         Ok(expiry)
     }

@@ -16,7 +16,10 @@ impl Broker {
     pub async fn write_result(&self, qname: &str, id: &str, data: &[u8]) -> Result<usize> {
         let _: i64 = self
             .client
-            .hset(keys::task_key(qname, id), ("result", bytes::Bytes::copy_from_slice(data)))
+            .hset(
+                keys::task_key(qname, id),
+                ("result", bytes::Bytes::copy_from_slice(data)),
+            )
             .await?;
         Ok(data.len())
     }

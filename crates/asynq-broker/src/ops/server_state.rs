@@ -28,10 +28,28 @@ impl Broker {
         let server_key = keys::server_info_key(&info.host, pid, &info.server_id);
         let workers_key = keys::workers_key(&info.host, pid, &info.server_id);
         let expiry = (self.now() + ttl).unix_timestamp() as f64;
-        let _: Value =
-            self.client.zadd(keys::ALL_SERVERS, None, None, false, false, (expiry, server_key.as_str())).await?;
-        let _: Value =
-            self.client.zadd(keys::ALL_WORKERS, None, None, false, false, (expiry, workers_key.as_str())).await?;
+        let _: Value = self
+            .client
+            .zadd(
+                keys::ALL_SERVERS,
+                None,
+                None,
+                false,
+                false,
+                (expiry, server_key.as_str()),
+            )
+            .await?;
+        let _: Value = self
+            .client
+            .zadd(
+                keys::ALL_WORKERS,
+                None,
+                None,
+                false,
+                false,
+                (expiry, workers_key.as_str()),
+            )
+            .await?;
         let mut args = Vec::with_capacity(2 + 2 * workers.len());
         args.push(int(whole_seconds(ttl).max(1)));
         args.push(bin(asynq_proto::encode(info)));
@@ -39,8 +57,13 @@ impl Broker {
             args.push(text(&w.task_id));
             args.push(bin(asynq_proto::encode(w)));
         }
-        let _: String =
-            self.eval(&scripts::WRITE_SERVER_STATE, vec![server_key, workers_key], args).await?;
+        let _: String = self
+            .eval(
+                &scripts::WRITE_SERVER_STATE,
+                vec![server_key, workers_key],
+                args,
+            )
+            .await?;
         Ok(())
     }
 
@@ -52,10 +75,21 @@ impl Broker {
     pub async fn clear_server_state(&self, host: &str, pid: u32, server_id: &str) -> Result<()> {
         let server_key = keys::server_info_key(host, pid, server_id);
         let workers_key = keys::workers_key(host, pid, server_id);
-        let _: Value = self.client.zrem(keys::ALL_SERVERS, server_key.as_str()).await?;
-        let _: Value = self.client.zrem(keys::ALL_WORKERS, workers_key.as_str()).await?;
-        let _: String =
-            self.eval(&scripts::CLEAR_SERVER_STATE, vec![server_key, workers_key], vec![]).await?;
+        let _: Value = self
+            .client
+            .zrem(keys::ALL_SERVERS, server_key.as_str())
+            .await?;
+        let _: Value = self
+            .client
+            .zrem(keys::ALL_WORKERS, workers_key.as_str())
+            .await?;
+        let _: String = self
+            .eval(
+                &scripts::CLEAR_SERVER_STATE,
+                vec![server_key, workers_key],
+                vec![],
+            )
+            .await?;
         Ok(())
     }
 }

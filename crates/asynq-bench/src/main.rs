@@ -1,0 +1,179 @@
+//! `asynq-bench`: runs one benchmark workload of the Rust crates against a given Redis and prints
+//! one JSON object, in the same shape as the Go program `interop/gobench`. `cargo xtask bench`
+//! runs both sides in the same run and prints the ratios.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use asynq_client::{Client, RedisConnOpt, Task, TaskOption};
+use bytes::Bytes;
+use clap::{Parser, Subcommand};
+use serde::Serialize;
+
+#[derive(Parser)]
+struct Cli {
+    #[command(subcommand)]
+    workload: Workload,
+}
+
+#[derive(Subcommand)]
+enum Workload {
+    /// W1: enqueue N tasks of SIZE bytes from C concurrent producers sharing one client, or in
+    /// one `enqueue_batch` call with --batch.
+    Enqueue {
+        /// Redis URI.
+        #[arg(long, default_value = "redis://127.0.0.1:6379")]
+        redis: String,
+        /// Number of tasks.
+        #[arg(long, default_value_t = 20_000)]
+        n: usize,
+        /// Payload size in bytes.
+        #[arg(long, default_value_t = 128)]
+        size: usize,
+        /// Concurrent producers.
+        #[arg(long, default_value_t = 1)]
+        concurrency: usize,
+        /// Queue name.
+        #[arg(long, default_value = "default")]
+        queue: String,
+        /// Use one `enqueue_batch` call for all tasks.
+        #[arg(long)]
+        batch: bool,
+    },
+}
+
+/// One measurement, printed as JSON.
+#[derive(Serialize)]
+struct EnqueueResult {
+    workload: &'static str,
+    side: &'static str,
+    tasks: usize,
+    concurrency: usize,
+    seconds: f64,
+    tasks_per_sec: f64,
+    p50_us: f64,
+    p99_us: f64,
+    errors: usize,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    match Cli::parse().workload {
+        Workload::Enqueue {
+            redis,
+            n,
+            size,
+            concurrency,
+            queue,
+            batch,
+        } => {
+            let client = Client::connect(RedisConnOpt::parse_uri(&redis)?).await?;
+            let payload = Bytes::from(vec![b'x'; size]);
+            client
+                .enqueue(
+                    &Task::new("bench:warmup", payload.clone()),
+                    &[TaskOption::queue(format!("{queue}-warmup"))],
+                )
+                .await?;
+            let result = if batch {
+                enqueue_batch(&client, n, payload, &queue).await
+            } else {
+                enqueue(&client, n, payload, concurrency.max(1), &queue).await
+            };
+            println!("{}", serde_json::to_string(&result)?);
+        }
+    }
+    Ok(())
+}
+
+async fn enqueue(
+    client: &Client,
+    n: usize,
+    payload: Bytes,
+    concurrency: usize,
+    queue: &str,
+) -> EnqueueResult {
+    let next = Arc::new(AtomicUsize::new(0));
+    let errors = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (client, next, errors, payload) = (
+                client.clone(),
+                next.clone(),
+                errors.clone(),
+                payload.clone(),
+            );
+            let opts = [TaskOption::queue(queue)];
+            tokio::spawn(async move {
+                let mut lat = Vec::with_capacity(n / concurrency + 1);
+                while next.fetch_add(1, Ordering::Relaxed) < n {
+                    let t0 = Instant::now();
+                    if client
+                        .enqueue(&Task::new("bench:noop", payload.clone()), &opts)
+                        .await
+                        .is_err()
+                    {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                    lat.push(t0.elapsed());
+                }
+                lat
+            })
+        })
+        .collect();
+    let mut lat = Vec::with_capacity(n);
+    for w in workers {
+        lat.extend(w.await.unwrap_or_default());
+    }
+    let elapsed = start.elapsed();
+    summary(
+        lat,
+        elapsed,
+        n,
+        concurrency,
+        errors.load(Ordering::Relaxed),
+        "enqueue",
+    )
+}
+
+async fn enqueue_batch(client: &Client, n: usize, payload: Bytes, queue: &str) -> EnqueueResult {
+    let tasks: Vec<Task> = (0..n)
+        .map(|_| Task::new("bench:noop", payload.clone()))
+        .collect();
+    let start = Instant::now();
+    let results = client
+        .enqueue_batch(&tasks, &[TaskOption::queue(queue)])
+        .await;
+    let elapsed = start.elapsed();
+    let errors = results.iter().filter(|r| r.is_err()).count();
+    summary(vec![elapsed], elapsed, n, 1, errors, "enqueue_batch")
+}
+
+fn summary(
+    mut lat: Vec<Duration>,
+    elapsed: Duration,
+    n: usize,
+    concurrency: usize,
+    errors: usize,
+    workload: &'static str,
+) -> EnqueueResult {
+    lat.sort();
+    let pct = |p: f64| {
+        lat.get(((lat.len().saturating_sub(1)) as f64 * p) as usize)
+            .map(|d| d.as_secs_f64() * 1e6)
+            .unwrap_or_default()
+    };
+    EnqueueResult {
+        workload,
+        side: "rust",
+        tasks: n,
+        concurrency,
+        seconds: elapsed.as_secs_f64(),
+        tasks_per_sec: n as f64 / elapsed.as_secs_f64(),
+        p50_us: pct(0.5),
+        p99_us: pct(0.99),
+        errors,
+    }
+}

@@ -1,0 +1,75 @@
+//! The crate's error types: [`WorkerError`] for operations of this crate and [`ConfigError`]
+//! for [`Config::validate`](crate::Config::validate).
+
+use std::time::Duration;
+
+use asynq_broker::BrokerError;
+use thiserror::Error;
+
+use crate::context::CancelReason;
+
+/// Every error an operation of this crate can return (the handler's own error type is
+/// [`HandlerError`](crate::HandlerError)).
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum WorkerError {
+    /// [`ServeMux::handle`](crate::ServeMux::handle) was given a pattern that is empty or only
+    /// whitespace (Go panics with `asynq: invalid pattern`).
+    #[error("asynq: invalid pattern {pattern:?}")]
+    InvalidPattern {
+        /// The rejected pattern.
+        pattern: String,
+    },
+    /// [`ServeMux::handle`](crate::ServeMux::handle) was given a pattern that already has a
+    /// handler (Go panics with `asynq: multiple registrations for <pattern>`).
+    #[error("asynq: multiple registrations for {pattern}")]
+    DuplicatePattern {
+        /// The pattern registered twice.
+        pattern: String,
+    },
+    /// A [`ResultWriter`](crate::ResultWriter) was used after its task's context was cancelled
+    /// or its deadline passed (Go: `failed to write task result: <ctx err>`).
+    #[error("failed to write task result: {reason}")]
+    TaskContextDone {
+        /// Why the context is done.
+        reason: CancelReason,
+    },
+    /// The configuration is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Redis could not be reached or answered with an error.
+    #[error(transparent)]
+    Broker(#[from] BrokerError),
+}
+
+/// Why a [`Config`](crate::Config) is invalid, from [`Config::validate`](crate::Config::validate)
+/// and [`Config::normalize`](crate::Config::normalize).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// `concurrency` is 0 (meaning "one per CPU") but the number of CPUs cannot be determined.
+    #[error("concurrency is 0 and the number of CPUs is unknown")]
+    NoConcurrency,
+    /// A queue name is empty or only whitespace (Go `ValidateQueueName`: "queue name must
+    /// contain one or more characters"; Go's server silently ignores such a queue).
+    #[error("queue name must contain one or more characters (got {name:?})")]
+    BlankQueueName {
+        /// The rejected name.
+        name: String,
+    },
+    /// A queue has a priority of zero or less (Go's server silently ignores such a queue).
+    #[error("queue {queue:?} has priority {priority}; priorities must be at least 1")]
+    NonPositivePriority {
+        /// The queue name.
+        queue: String,
+        /// Its priority.
+        priority: i32,
+    },
+    /// `group_grace_period` is set below one second (Go panics: "GroupGracePeriod cannot be
+    /// less than a second").
+    #[error("GroupGracePeriod cannot be less than a second (got {period:?})")]
+    GroupGracePeriodTooShort {
+        /// The configured period.
+        period: Duration,
+    },
+}

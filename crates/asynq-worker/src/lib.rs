@@ -1,0 +1,111 @@
+//! # asynq-worker
+//!
+//! The worker side of asynq for Rust, wire-compatible with Go
+//! [hibiken/asynq](https://github.com/hibiken/asynq) v0.26: Go and Rust workers can take tasks
+//! from the same Redis, and whatever a Rust worker writes (results, retries, archived errors)
+//! reads exactly as a Go worker's would in the Go CLI and asynqmon.
+//!
+//! This crate currently provides the foundations of task processing: the [`Handler`] trait and
+//! [`ServeMux`] routing, the per-task [`TaskContext`], the server [`Config`], and the pure
+//! processing policy (queue order, retry delay, deadline, outcome of an attempt). The `Server`,
+//! which dequeues tasks and runs the background components (heartbeat, recoverer, forwarder,
+//! janitor, syncer, cancellation subscriber, health check, aggregator), is built on these and
+//! comes next.
+//!
+//! ```text
+//!          asynq-worker   <- this crate: handlers, mux, context, config, policy
+//!             |      \
+//!             |     asynq-client   (Task, reused as the task a handler receives)
+//!             |      /
+//!          asynq-broker            (every Redis command: dequeue, done, retry, archive, ...)
+//! ```
+//!
+//! This crate sends no Redis command itself; everything goes through
+//! [`asynq_broker::Broker`].
+//!
+//! ## Example
+//!
+//! ```
+//! use std::time::Duration;
+//! use asynq_worker::{handler_fn, Handler, HandlerError, ServeMux, Task, TaskContext, TaskMetadata};
+//! use time::OffsetDateTime;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), asynq_worker::WorkerError> {
+//! let mut mux = ServeMux::new();
+//! mux.handle_fn("email:welcome", |ctx: TaskContext, task: Task| async move {
+//!     let to = std::str::from_utf8(task.payload())?;
+//!     ctx.result_writer().write(format!("welcomed {to}").as_bytes()).await?;
+//!     Ok(())
+//! })?;
+//! mux.handle_fn("image:", |_ctx, task: Task| async move {
+//!     Err(HandlerError::skip_retry(format!("cannot process {}", task.task_type())))
+//! })?;
+//!
+//! // Handlers can be tested without Redis:
+//! let meta = TaskMetadata { id: "t1".into(), queue: "default".into(), retry_count: 0, max_retry: 25 };
+//! let ctx = TaskContext::without_broker(meta, OffsetDateTime::now_utc() + Duration::from_secs(60));
+//! mux.process_task(ctx.clone(), Task::new("email:welcome", "ann@example.com")).await.unwrap();
+//! assert_eq!(ctx.result_writer().stored().unwrap(), "welcomed ann@example.com");
+//!
+//! let err = mux.process_task(ctx.clone(), Task::new("image:resize", "")).await.unwrap_err();
+//! assert!(err.is_skip_retry());
+//! # Ok(()) }
+//! ```
+//!
+//! ## Concepts
+//!
+//! * [`Handler`], [`handler_fn`]: processing code, Go's `Handler` / `HandlerFunc`.
+//! * [`ServeMux`], [`Middleware`]: Go's pattern routing (exact match, then longest prefix).
+//! * [`TaskContext`], [`ResultWriter`]: task ID, queue, retry count, max retry, deadline,
+//!   cancellation, and the result writer (Go's `ctx` helpers and `ResultWriter`).
+//! * [`HandlerError`], [`SkipRetry`], [`RevokeTask`], [`PanicError`]: how an attempt fails and
+//!   what that does to the task.
+//! * [`Config`], [`ConfigError`]: Go's server configuration, defaults and normalisation.
+//! * [`QueueSelector`], [`default_retry_delay`], [`compute_deadline`], [`decide_outcome`]: the
+//!   processing rules of Go's processor as pure functions.
+//!
+//! The task a handler receives is [`asynq_client::Task`] (re-exported as [`Task`]), built from
+//! the dequeued message by [`task_from_message`]: type, payload and headers.
+
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+mod config;
+mod context;
+mod deadline;
+mod error;
+mod handler;
+mod handler_error;
+mod hooks;
+mod mux;
+mod outcome;
+mod panic;
+mod queues;
+mod result_writer;
+mod retry;
+mod task;
+
+pub use async_trait::async_trait;
+pub use asynq_client::Task;
+
+pub use config::{
+    Config, DEFAULT_DELAYED_TASK_CHECK_INTERVAL, DEFAULT_GROUP_GRACE_PERIOD,
+    DEFAULT_HEALTH_CHECK_INTERVAL, DEFAULT_JANITOR_INTERVAL, DEFAULT_SHUTDOWN_TIMEOUT,
+    DEFAULT_TASK_CHECK_INTERVAL, MIN_GROUP_GRACE_PERIOD,
+};
+pub use context::{CancelReason, TaskContext, TaskMetadata};
+pub use deadline::{compute_deadline, lacks_timeout_and_deadline, FALLBACK_TIMEOUT};
+pub use error::{ConfigError, WorkerError};
+pub use handler::{handler_fn, Handler, HandlerFn};
+pub use handler_error::{BoxError, HandlerError, RevokeTask, SkipRetry};
+pub use hooks::{ErrorHandler, GroupAggregator, HealthCheckFn, IsFailureFn, RetryDelayFn};
+pub use mux::{not_found_handler, Middleware, ServeMux};
+pub use outcome::{decide_outcome, AttemptEnd, AttemptInfo, Outcome};
+pub use panic::{panic_message, PanicError};
+pub use queues::{normalize_priorities, sort_by_priority, QueueSelector};
+pub use result_writer::ResultWriter;
+pub use retry::{
+    default_retry_delay, default_retry_delay_with, retry_delay_for, RETRY_JITTER_STEPS,
+};
+pub use task::task_from_message;

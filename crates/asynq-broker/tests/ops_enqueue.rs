@@ -25,6 +25,8 @@ broker_cases!(
     case_add_to_group_unique,
     case_enqueue_batch,
     case_enqueue_batch_after_script_flush,
+    case_enqueue_batch_reports_item_errors,
+    case_enqueue_odd_queue_names,
     case_enqueue_rejects_blank_queue,
 );
 
@@ -439,7 +441,7 @@ async fn case_enqueue_batch(env: &Env) {
     x_again.payload = Bytes::from_static(b"ignored");
     let items = vec![
         item(msg("default", "a"), None),
-        item(msg("critical", "b"), None),
+        item(msg("mail", "b"), None),
         item(msg("default", "c"), Some(now + Duration::from_secs(60))),
         item(msg("default", "d"), Some(now)), // not after now: immediate
         item(x_again, None),
@@ -460,7 +462,7 @@ async fn case_enqueue_batch(env: &Env) {
 
     let ns = env.now_ns().to_string();
     assert!(ns.ends_with("987654321"));
-    for (q, id) in [("default", "a"), ("critical", "b"), ("default", "d")] {
+    for (q, id) in [("default", "a"), ("mail", "b"), ("default", "d")] {
         assert_eq!(
             env.fields(q, id).await,
             set(&["msg", "pending_since", "state"]),
@@ -478,7 +480,7 @@ async fn case_enqueue_batch(env: &Env) {
         strings(&["d", "a", "x"])
     );
     assert_eq!(
-        env.raw.lrange(&qkey("critical", "pending")).await,
+        env.raw.lrange(&qkey("mail", "pending")).await,
         strings(&["b"])
     );
     for (q, id) in [("default", "c"), ("low", "e")] {
@@ -504,7 +506,7 @@ async fn case_enqueue_batch(env: &Env) {
     assert!(env.field("default", "x", "pending_since").await.unwrap() != ns);
     let queues = env.raw.smembers("asynq:queues").await;
     assert!(
-        ["critical", "default", "low"]
+        ["default", "low", "mail"]
             .iter()
             .all(|q| queues.contains(*q)),
         "{queues:?}"
@@ -530,7 +532,7 @@ async fn case_enqueue_batch_after_script_flush(env: &Env) {
             process_at: None,
         },
         BatchItem {
-            msg: msg("critical", "p2"),
+            msg: msg("mail", "p2"),
             process_at: None,
         },
         BatchItem {
@@ -545,7 +547,7 @@ async fn case_enqueue_batch_after_script_flush(env: &Env) {
         strings(&["p1", "warm"])
     );
     assert_eq!(
-        env.raw.lrange(&qkey("critical", "pending")).await,
+        env.raw.lrange(&qkey("mail", "pending")).await,
         strings(&["p2"])
     );
     assert_eq!(
@@ -559,6 +561,79 @@ async fn case_enqueue_batch_after_script_flush(env: &Env) {
         env.raw.lrange(&qkey("low", "pending")).await,
         strings(&["single"])
     );
+}
+
+/// §4.8 and quirk Q22: an item whose script fails gets its own error; the other items are
+/// inserted and reported as such.
+async fn case_enqueue_batch_reports_item_errors(env: &Env) {
+    let b = &env.broker;
+    env.raw
+        .cmd(&["SET", &qkey("low", "pending"), "not a list"])
+        .await;
+    let items = vec![
+        BatchItem {
+            msg: msg("default", "a"),
+            process_at: None,
+        },
+        BatchItem {
+            msg: msg("low", "broken"),
+            process_at: None,
+        },
+        BatchItem {
+            msg: msg("mail", "c"),
+            process_at: None,
+        },
+    ];
+    let results = b.enqueue_batch(&items).await.unwrap();
+    assert!(results[0].is_ok(), "{:?}", results[0]);
+    assert!(
+        matches!(&results[1], Err(BrokerError::Redis(m)) if m.contains("WRONGTYPE")),
+        "{:?}",
+        results[1]
+    );
+    assert!(results[2].is_ok(), "{:?}", results[2]);
+    assert_eq!(
+        env.raw.lrange(&qkey("default", "pending")).await,
+        strings(&["a"])
+    );
+    assert_eq!(
+        env.raw.lrange(&qkey("mail", "pending")).await,
+        strings(&["c"])
+    );
+}
+
+/// §0.5: queue names are inserted verbatim (case-sensitive, `:`, braces, non-ASCII) and every
+/// key of one queue stays in one slot.
+async fn case_enqueue_odd_queue_names(env: &Env) {
+    let b = &env.broker;
+    for q in ["ünï:q", "a{b}c", "Default"] {
+        let t = msg(q, "t1");
+        b.enqueue(&t).await.unwrap();
+        b.schedule(&msg(q, "t2"), env.now() + Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert_eq!(
+            env.raw.lrange(&format!("asynq:{{{q}}}:pending")).await,
+            strings(&["t1"])
+        );
+        assert_eq!(env.zcard(&format!("asynq:{{{q}}}:scheduled")).await, 1);
+        env.assert_no_counters(q).await;
+        let d = b.dequeue(&[q.to_string()]).await.unwrap();
+        assert_eq!(d.msg, t);
+        b.done(&d.msg).await.unwrap();
+        assert_eq!(
+            env.get(&format!("asynq:{{{q}}}:processed"))
+                .await
+                .as_deref(),
+            Some("1")
+        );
+        assert!(!env.raw.exists(&format!("asynq:{{{q}}}:t:t1")).await);
+    }
+    assert_eq!(
+        env.raw.smembers("asynq:queues").await,
+        set(&["Default", "a{b}c", "ünï:q"])
+    );
+    assert!(!env.raw.exists(&qkey("default", "pending")).await);
 }
 
 /// Go `ValidateQueueName`: a blank queue name is refused before anything is written.

@@ -119,7 +119,7 @@ impl Env {
 
     /// Runs a Lua script for bulk setup, routed by `keys[0]` (all keys it touches must share
     /// that slot).
-    pub async fn eval(&self, script: &str, keys: Vec<String>, args: Vec<String>) -> Value {
+    pub async fn eval(&self, script: &str, keys: Vec<String>, args: Vec<Value>) -> Value {
         self.raw
             .client()
             .eval::<Value, _, _, _>(script, keys, args)
@@ -202,9 +202,9 @@ impl Env {
         v.as_i64().unwrap_or_else(|| panic!("LLEN {key}: {v:?}"))
     }
 
-    /// Asserts the daily counter `key` holds `value`, expires at now + 90 days and has a TTL of
-    /// about 90 days.
-    pub async fn assert_daily_counter(&self, key: &str, value: &str) {
+    /// Asserts the daily counter `key` holds `value` and expires at `expire_at` (Unix seconds,
+    /// the clock's "now" of its first increment + 90 days), with a TTL of about 90 days.
+    pub async fn assert_daily_counter(&self, key: &str, value: &str, expire_at: i64) {
         assert_eq!(
             self.get(key).await.as_deref(),
             Some(value),
@@ -212,17 +212,40 @@ impl Env {
         );
         assert_eq!(
             self.expiretime(key).await,
-            self.now_secs() + NINETY_DAYS,
-            "EXPIREAT of {key} = now + 90 days"
+            expire_at,
+            "EXPIREAT of {key} = first increment + 90 days"
         );
         let ttl = self.raw.ttl(key).await;
-        let real_now = OffsetDateTime::now_utc().unix_timestamp();
-        let want = self.now_secs() + NINETY_DAYS - real_now;
+        let want = expire_at - OffsetDateTime::now_utc().unix_timestamp();
         assert!(
             (want - 2..=want + 1).contains(&ttl)
-                && (NINETY_DAYS - 120..=NINETY_DAYS + 120).contains(&ttl),
-            "TTL of {key} = {ttl}, want about {want} (90 days)"
+                && (NINETY_DAYS - 3600..=NINETY_DAYS + 3600).contains(&ttl),
+            "TTL of {key} = {ttl}, want about {want} (90 days = {NINETY_DAYS} s)"
         );
+    }
+
+    /// The processed and failed counter keys of queue `q` for the clock's day:
+    /// `(processed:<date>, failed:<date>, processed, failed)`.
+    pub fn counter_keys(&self, q: &str) -> (String, String, String, String) {
+        let date = utc_date(self.now());
+        (
+            qkey(q, &format!("processed:{date}")),
+            qkey(q, &format!("failed:{date}")),
+            qkey(q, "processed"),
+            qkey(q, "failed"),
+        )
+    }
+
+    /// Asserts that no processed/failed counter of queue `q` exists.
+    pub async fn assert_no_counters(&self, q: &str) {
+        let keys: Vec<String> = self
+            .raw
+            .keys(&qkey(q, "*"))
+            .await
+            .into_iter()
+            .filter(|k| k.contains("}:processed") || k.contains("}:failed"))
+            .collect();
+        assert!(keys.is_empty(), "unexpected counters {keys:?}");
     }
 
     /// Asserts `key` is a unique lock held by `owner` with a TTL of `ttl` seconds.

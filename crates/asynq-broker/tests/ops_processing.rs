@@ -381,6 +381,15 @@ async fn case_done_not_active(env: &Env) {
     assert_eq!(env.llen(&qkey("low", "active")).await, 0);
     assert!(env.raw.exists(&task_key("low", "t2")).await);
     env.assert_no_counters("low").await;
+
+    // Active and leased but without a hash: both index entries go, then NOT FOUND.
+    let t3 = msg("mail", "t3");
+    env.make_active(&t3).await;
+    env.raw.cmd(&["DEL", &task_key("mail", "t3")]).await;
+    assert_not_found(b.done(&t3).await, "done on a task without hash");
+    assert_eq!(env.llen(&qkey("mail", "active")).await, 0);
+    assert_eq!(env.zcard(&qkey("mail", "lease")).await, 0);
+    env.assert_no_counters("mail").await;
 }
 
 /// §6.26: the processed total wraps from MaxInt64 to 1.
@@ -574,6 +583,30 @@ async fn case_mark_as_complete_not_active(env: &Env) {
         Some("pending")
     );
     env.assert_no_counters("default").await;
+
+    // The ID is already in completed: INTERNAL after active and lease were left (no rollback).
+    let t2 = retained("low", "t2");
+    env.make_active(&t2).await;
+    env.raw
+        .cmd(&["ZADD", &qkey("low", "completed"), "1", "t2"])
+        .await;
+    let r = b.mark_as_complete(&t2).await;
+    assert!(
+        matches!(&r, Err(BrokerError::Redis(m)) if m.contains("INTERNAL")),
+        "{r:?}"
+    );
+    assert_eq!(env.llen(&qkey("low", "active")).await, 0);
+    assert_eq!(env.zcard(&qkey("low", "lease")).await, 0);
+    // ZADD itself went through (it updated the score, replying 0).
+    assert_eq!(
+        env.raw.zscore(&qkey("low", "completed"), "t2").await,
+        Some((env.now_secs() + 3600) as f64)
+    );
+    assert_eq!(
+        env.field("low", "t2", "state").await.as_deref(),
+        Some("active")
+    );
+    env.assert_no_counters("low").await;
 }
 
 /// §6.26: the processed total wraps from MaxInt64 to 1 on completion too.

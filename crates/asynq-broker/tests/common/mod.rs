@@ -420,22 +420,3 @@ pub fn assert_not_found<T: std::fmt::Debug>(r: Result<T, BrokerError>, what: &st
         other => panic!("{what}: expected BrokerError::NotFound, got {other:?}"),
     }
 }
-
-/// Polls `cond` every 10 ms until it holds, failing after `timeout`.
-pub async fn wait_until<F, Fut>(timeout: Duration, what: &str, mut cond: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let deadline = Instant::now() + timeout;
-    loop {
-        if cond().await {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {timeout:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}

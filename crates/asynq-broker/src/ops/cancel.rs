@@ -2,7 +2,7 @@
 
 use fred::clients::SubscriberClient;
 use fred::prelude::*;
-use fred::types::Message;
+use fred::types::{ClusterHash, CustomCommand, Message, Value};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::broadcast::Receiver;
 use tokio::task::JoinHandle;
@@ -74,11 +74,31 @@ impl Broker {
         let rx = client.message_rx();
         client.init().await?;
         let manager = client.manage_subscriptions();
-        client.subscribe(keys::CANCEL_CHANNEL).await?;
+        if let Err(e) = subscribe_confirmed(&client).await {
+            manager.abort();
+            let _ = client.quit().await;
+            return Err(e);
+        }
         Ok(CancellationSubscription {
             client,
             rx,
             manager,
         })
     }
+}
+
+/// `SUBSCRIBE asynq:cancel`, returning once Redis has processed it.
+///
+/// fred completes a `SUBSCRIBE` as soon as it is queued, before it is even written, and drops
+/// the confirmation Redis sends back; a message published in between would be lost. So a `PING`
+/// follows on the same connection (fred sends legacy pub/sub commands of a clustered client to
+/// the node owning the slot of the client ID, so the `PING` is routed by that slot too). Redis
+/// answers commands of one connection in order, so the `PING` reply means the subscription is
+/// active.
+async fn subscribe_confirmed(client: &SubscriberClient) -> Result<()> {
+    client.subscribe(keys::CANCEL_CHANNEL).await?;
+    let slot = fred::util::redis_keyslot(client.id().as_bytes());
+    let ping = CustomCommand::new_static("PING", ClusterHash::Custom(slot), false);
+    let _: Value = client.custom(ping, Vec::<Value>::new()).await?;
+    Ok(())
 }

@@ -700,6 +700,8 @@ async fn case_write_result(env: &Env) {
 async fn case_publish_and_subscribe_cancellations(env: &Env) {
     let b = &env.broker;
     let mut sub = b.subscribe_cancellations().await.unwrap();
+    // Subscribed means confirmed by Redis (Go waits for the confirmation too).
+    assert_eq!(env.numsub("asynq:cancel").await, 1);
     b.publish_cancellation("t1").await.unwrap();
     let got = tokio::time::timeout(Duration::from_secs(10), sub.next())
         .await
@@ -709,12 +711,16 @@ async fn case_publish_and_subscribe_cancellations(env: &Env) {
     let other = env.another_broker().await;
     other.publish_cancellation("t-2").await.unwrap();
     env.raw.cmd(&["PUBLISH", "asynq:cancel", "t-3"]).await;
-    for want in ["t-2", "t-3"] {
-        let got = tokio::time::timeout(Duration::from_secs(10), sub.next())
+    // Published on two connections (two nodes on a cluster): no order between them.
+    let mut got = Vec::new();
+    for _ in 0..2 {
+        let id = tokio::time::timeout(Duration::from_secs(10), sub.next())
             .await
-            .unwrap_or_else(|_| panic!("cancellation {want} within 10 s"));
-        assert_eq!(got.as_deref(), Some(want));
+            .unwrap_or_else(|_| panic!("cancellations t-2 and t-3 within 10 s, got {got:?}"));
+        got.push(id.expect("subscription open"));
     }
+    got.sort();
+    assert_eq!(got, strings(&["t-2", "t-3"]));
     sub.close().await;
     let _ = other.close().await;
 }
@@ -722,4 +728,35 @@ async fn case_publish_and_subscribe_cancellations(env: &Env) {
 /// §4.29: PING.
 async fn case_ping(env: &Env) {
     env.broker.ping().await.unwrap();
+}
+
+/// §4.28, single node only (a proxy cannot stand in front of a cluster): subscribe_cancellations
+/// returns only once Redis has confirmed the subscription, even when the SUBSCRIBE takes a while
+/// to reach the server, so a cancellation published right after it is not lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscribe_cancellations_waits_for_the_confirmation() {
+    let env = Env::single().await;
+    let node_addr = match &env.opt {
+        asynq_broker::RedisConnOpt::Single(o) => o.addr.clone(),
+        other => panic!("single node expected, got {other:?}"),
+    };
+    let proxy = common::DelayProxy::start(node_addr, Duration::from_millis(150)).await;
+    let slow = asynq_broker::Broker::connect(
+        asynq_broker::RedisConnOpt::parse_uri(&format!("redis://{}", proxy.addr())).unwrap(),
+    )
+    .await
+    .unwrap();
+    let mut sub = slow.subscribe_cancellations().await.unwrap();
+    assert_eq!(
+        env.numsub("asynq:cancel").await,
+        1,
+        "the subscription is active when subscribe_cancellations returns"
+    );
+    env.broker.publish_cancellation("t-early").await.unwrap();
+    let got = tokio::time::timeout(Duration::from_secs(10), sub.next())
+        .await
+        .expect("cancellation t-early within 10 s");
+    assert_eq!(got.as_deref(), Some("t-early"));
+    sub.close().await;
+    let _ = slow.close().await;
 }

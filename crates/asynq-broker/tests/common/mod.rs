@@ -16,6 +16,7 @@ use asynq_proto::TaskMessage;
 use asynq_test_support::{Raw, RedisCluster, RedisNode};
 use bytes::Bytes;
 use fred::prelude::*;
+use fred::types::{ClusterHash, CustomCommand};
 use futures::FutureExt;
 use time::OffsetDateTime;
 
@@ -274,6 +275,40 @@ impl Env {
         assert_eq!(d.msg.id, msg.id, "dequeued another task than expected");
     }
 
+    /// `PUBSUB NUMSUB channel`, summed over every primary on a cluster (the count is per node).
+    pub async fn numsub(&self, channel: &str) -> i64 {
+        let args = vec!["NUMSUB".to_owned(), channel.to_owned()];
+        let replies: Vec<Value> = if self.cluster {
+            let client = self.raw.client();
+            client.sync_cluster().await.expect("sync cluster state");
+            let primaries = client
+                .cached_cluster_state()
+                .expect("cluster state")
+                .unique_primary_nodes();
+            let mut out = Vec::new();
+            for server in primaries {
+                let cmd = CustomCommand::new_static("PUBSUB", ClusterHash::Random, false);
+                out.push(
+                    client
+                        .with_cluster_node(&server)
+                        .custom::<Value, _>(cmd, args.clone())
+                        .await
+                        .expect("PUBSUB NUMSUB"),
+                );
+            }
+            out
+        } else {
+            vec![self.raw.cmd(&["PUBSUB", "NUMSUB", channel]).await]
+        };
+        replies
+            .into_iter()
+            .map(|v| {
+                let arr = v.into_array();
+                arr.get(1).and_then(Value::as_i64).expect("NUMSUB count")
+            })
+            .sum()
+    }
+
     /// Closes the broker (cluster runs reuse the deployment).
     pub async fn close(self) {
         let _ = self.broker.close().await;
@@ -418,5 +453,60 @@ pub fn assert_not_found<T: std::fmt::Debug>(r: Result<T, BrokerError>, what: &st
     match r {
         Err(BrokerError::NotFound(_)) => {}
         other => panic!("{what}: expected BrokerError::NotFound, got {other:?}"),
+    }
+}
+
+/// A TCP proxy in front of a Redis node that delays every chunk sent by the client by `delay`
+/// (replies pass through at once): a slow network path, to make "the command was sent but not
+/// processed yet" observable.
+pub struct DelayProxy {
+    addr: std::net::SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl DelayProxy {
+    /// Starts the proxy on a free loopback port, forwarding to `upstream` (`host:port`).
+    pub async fn start(upstream: String, delay: Duration) -> DelayProxy {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind proxy");
+        let addr = listener.local_addr().expect("proxy address");
+        let task = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let Ok(server) = tokio::net::TcpStream::connect(&upstream).await else {
+                    continue;
+                };
+                let (mut client_rd, mut client_wr) = client.into_split();
+                let (mut server_rd, mut server_wr) = server.into_split();
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 64 * 1024];
+                    while let Ok(n) = client_rd.read(&mut buf).await {
+                        if n == 0 {
+                            break;
+                        }
+                        tokio::time::sleep(delay).await;
+                        if server_wr.write_all(&buf[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+                tokio::spawn(async move {
+                    let _ = tokio::io::copy(&mut server_rd, &mut client_wr).await;
+                });
+            }
+        });
+        DelayProxy { addr, task }
+    }
+
+    /// `"127.0.0.1:PORT"` of the proxy.
+    pub fn addr(&self) -> String {
+        self.addr.to_string()
+    }
+}
+
+impl Drop for DelayProxy {
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }

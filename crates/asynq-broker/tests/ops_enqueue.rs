@@ -669,3 +669,61 @@ async fn case_enqueue_rejects_blank_queue(env: &Env) {
     }
     assert!(env.raw.keys("*").await.is_empty());
 }
+
+/// §4.8, single node only (a proxy cannot stand in front of a cluster): the script cache is
+/// flushed after the batch loaded its scripts but before its pipeline runs, so every EVALSHA of
+/// the pipeline meets NOSCRIPT; the batch reloads the scripts and runs those items again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enqueue_batch_reloads_scripts_flushed_before_its_pipeline() {
+    let env = Env::single().await;
+    let proxy = common::Proxy::start(
+        common::single_addr(&env.opt),
+        common::ProxyBehaviour {
+            delay: Duration::ZERO,
+            flush_before: Some(b"EVALSHA"),
+        },
+    )
+    .await;
+    let opt = asynq_broker::RedisConnOpt::parse_uri(&format!("redis://{}", proxy.addr())).unwrap();
+    let b = asynq_broker::Broker::connect(opt).await.unwrap();
+    let now = common::whole_second_now();
+    let items = vec![
+        BatchItem {
+            msg: msg("default", "p1"),
+            process_at: None,
+        },
+        BatchItem {
+            msg: msg("default", "p2"),
+            process_at: None,
+        },
+        BatchItem {
+            msg: msg("low", "s1"),
+            process_at: Some(now + Duration::from_secs(60)),
+        },
+    ];
+    let results = b.enqueue_batch(&items).await.unwrap();
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let errorstats = env.raw.cmd(&["INFO", "errorstats"]).await;
+    let errorstats = errorstats
+        .as_str()
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    assert!(
+        errorstats.contains("errorstat_NOSCRIPT:count="),
+        "the pipeline met NOSCRIPT: {errorstats}"
+    );
+    assert_eq!(
+        env.raw.lrange(&qkey("default", "pending")).await,
+        strings(&["p2", "p1"])
+    );
+    assert_eq!(
+        env.fields("default", "p1").await,
+        set(&["msg", "pending_since", "state"])
+    );
+    assert_eq!(env.zcard(&qkey("low", "scheduled")).await, 1);
+    assert_eq!(
+        env.field("low", "s1", "state").await.as_deref(),
+        Some("scheduled")
+    );
+    let _ = b.close().await;
+}

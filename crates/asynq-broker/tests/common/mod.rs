@@ -456,22 +456,34 @@ pub fn assert_not_found<T: std::fmt::Debug>(r: Result<T, BrokerError>, what: &st
     }
 }
 
-/// A TCP proxy in front of a Redis node that delays every chunk sent by the client by `delay`
-/// (replies pass through at once): a slow network path, to make "the command was sent but not
-/// processed yet" observable.
-pub struct DelayProxy {
+/// A TCP proxy in front of a single Redis node, for making races deterministic. Every chunk the
+/// client sends is held for `delay` before it is forwarded (replies pass through at once), and,
+/// once, before forwarding the first chunk that contains `flush_before`, the proxy runs
+/// `SCRIPT FLUSH` on the node over a connection of its own.
+pub struct Proxy {
     addr: std::net::SocketAddr,
     task: tokio::task::JoinHandle<()>,
 }
 
-impl DelayProxy {
+/// What a [`Proxy`] does to client traffic.
+#[derive(Clone, Default)]
+pub struct ProxyBehaviour {
+    /// Delay before each client chunk is forwarded.
+    pub delay: Duration,
+    /// Run `SCRIPT FLUSH` once, before the first client chunk containing these bytes.
+    pub flush_before: Option<&'static [u8]>,
+}
+
+impl Proxy {
     /// Starts the proxy on a free loopback port, forwarding to `upstream` (`host:port`).
-    pub async fn start(upstream: String, delay: Duration) -> DelayProxy {
+    pub async fn start(upstream: String, behaviour: ProxyBehaviour) -> Proxy {
+        use std::sync::atomic::{AtomicBool, Ordering};
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind proxy");
         let addr = listener.local_addr().expect("proxy address");
+        let flushed = Arc::new(AtomicBool::new(false));
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let Ok(server) = tokio::net::TcpStream::connect(&upstream).await else {
@@ -479,14 +491,26 @@ impl DelayProxy {
                 };
                 let (mut client_rd, mut client_wr) = client.into_split();
                 let (mut server_rd, mut server_wr) = server.into_split();
+                let (behaviour, flushed, upstream) =
+                    (behaviour.clone(), flushed.clone(), upstream.clone());
                 tokio::spawn(async move {
                     let mut buf = vec![0u8; 64 * 1024];
                     while let Ok(n) = client_rd.read(&mut buf).await {
                         if n == 0 {
                             break;
                         }
-                        tokio::time::sleep(delay).await;
-                        if server_wr.write_all(&buf[..n]).await.is_err() {
+                        let chunk = &buf[..n];
+                        if let Some(pattern) = behaviour.flush_before {
+                            if chunk.windows(pattern.len()).any(|w| w == pattern)
+                                && !flushed.swap(true, Ordering::SeqCst)
+                            {
+                                script_flush(&upstream).await;
+                            }
+                        }
+                        if !behaviour.delay.is_zero() {
+                            tokio::time::sleep(behaviour.delay).await;
+                        }
+                        if server_wr.write_all(chunk).await.is_err() {
                             break;
                         }
                     }
@@ -496,7 +520,7 @@ impl DelayProxy {
                 });
             }
         });
-        DelayProxy { addr, task }
+        Proxy { addr, task }
     }
 
     /// `"127.0.0.1:PORT"` of the proxy.
@@ -505,8 +529,32 @@ impl DelayProxy {
     }
 }
 
-impl Drop for DelayProxy {
+impl Drop for Proxy {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+/// `SCRIPT FLUSH` on `addr` over a fresh connection, waiting for the `+OK`.
+async fn script_flush(addr: &str) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut conn = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("connect for SCRIPT FLUSH");
+    conn.write_all(b"*2\r\n$6\r\nSCRIPT\r\n$5\r\nFLUSH\r\n")
+        .await
+        .expect("send SCRIPT FLUSH");
+    let mut reply = [0u8; 5];
+    conn.read_exact(&mut reply)
+        .await
+        .expect("SCRIPT FLUSH reply");
+    assert_eq!(&reply, b"+OK\r\n");
+}
+
+/// The `host:port` of a single-node connection option.
+pub fn single_addr(opt: &RedisConnOpt) -> String {
+    match opt {
+        RedisConnOpt::Single(o) => o.addr.clone(),
+        other => panic!("single node expected, got {other:?}"),
     }
 }

@@ -30,20 +30,7 @@ if #excess > 0 then
     redis.call("ZREMRANGEBYRANK", KEYS[4], 0, stop)
 end
 redis.call("HSET", KEYS[1], "msg", ARGV[2], "state", "archived")
-local n = redis.call("INCR", KEYS[5])
-if tonumber(n) == 1 then
-    redis.call("EXPIREAT", KEYS[5], ARGV[6])
-end
-local m = redis.call("INCR", KEYS[6])
-if tonumber(m) == 1 then
-    redis.call("EXPIREAT", KEYS[6], ARGV[6])
-end
-local total = redis.call("GET", KEYS[7])
-if tonumber(total) == tonumber(ARGV[7]) then
-    redis.call("SET", KEYS[7], 1)
-    redis.call("SET", KEYS[8], 1)
-else
-    redis.call("INCR", KEYS[7])
-    redis.call("INCR", KEYS[8])
-end
+incr_daily(KEYS[5], ARGV[6])
+incr_daily(KEYS[6], ARGV[6])
+incr_totals(ARGV[7], KEYS[7], KEYS[8])
 return redis.status_reply("OK")

@@ -12,16 +12,8 @@ end
 if redis.call("DEL", KEYS[3]) == 0 then
     return redis.error_reply("NOT FOUND")
 end
-local n = redis.call("INCR", KEYS[4])
-if tonumber(n) == 1 then
-    redis.call("EXPIREAT", KEYS[4], ARGV[2])
-end
-local total = redis.call("GET", KEYS[5])
-if tonumber(total) == tonumber(ARGV[3]) then
-    redis.call("SET", KEYS[5], 1)
-else
-    redis.call("INCR", KEYS[5])
-end
+incr_daily(KEYS[4], ARGV[2])
+incr_totals(ARGV[3], KEYS[5])
 if KEYS[6] and redis.call("GET", KEYS[6]) == ARGV[1] then
     redis.call("DEL", KEYS[6])
 end

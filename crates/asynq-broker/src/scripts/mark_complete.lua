@@ -14,16 +14,8 @@ if redis.call("ZADD", KEYS[3], ARGV[3], ARGV[1]) ~= 1 then
     return redis.error_reply("INTERNAL")
 end
 redis.call("HSET", KEYS[4], "msg", ARGV[4], "state", "completed")
-local n = redis.call("INCR", KEYS[5])
-if tonumber(n) == 1 then
-    redis.call("EXPIREAT", KEYS[5], ARGV[2])
-end
-local total = redis.call("GET", KEYS[6])
-if tonumber(total) == tonumber(ARGV[5]) then
-    redis.call("SET", KEYS[6], 1)
-else
-    redis.call("INCR", KEYS[6])
-end
+incr_daily(KEYS[5], ARGV[2])
+incr_totals(ARGV[5], KEYS[6])
 if KEYS[7] and redis.call("GET", KEYS[7]) == ARGV[1] then
     redis.call("DEL", KEYS[7])
 end

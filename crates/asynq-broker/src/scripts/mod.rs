@@ -14,6 +14,13 @@ macro_rules! script {
         pub(crate) static $name: LazyLock<Script> =
             LazyLock::new(|| Script::from_lua(include_str!($file)));
     };
+    // A script that uses the counter helpers of `counters.lua`, prepended to its text.
+    ($(#[$doc:meta])* $name:ident, counters + $file:literal) => {
+        $(#[$doc])*
+        pub(crate) static $name: LazyLock<Script> = LazyLock::new(|| {
+            Script::from_lua(concat!(include_str!("counters.lua"), include_str!($file)))
+        });
+    };
 }
 
 script!(/// Spec 4.2.
@@ -27,15 +34,15 @@ script!(/// Spec 4.5.
 script!(/// Spec 4.9.
     DEQUEUE, "dequeue.lua");
 script!(/// Spec 4.10, both variants.
-    DONE, "done.lua");
+    DONE, counters + "done.lua");
 script!(/// Spec 4.11, both variants.
-    MARK_COMPLETE, "mark_complete.lua");
+    MARK_COMPLETE, counters + "mark_complete.lua");
 script!(/// Spec 4.12.
     REQUEUE, "requeue.lua");
 script!(/// Spec 4.13.
-    RETRY, "retry.lua");
+    RETRY, counters + "retry.lua");
 script!(/// Spec 4.14.
-    ARCHIVE, "archive.lua");
+    ARCHIVE, counters + "archive.lua");
 script!(/// Spec 4.15.
     FORWARD, "forward.lua");
 script!(/// Spec 4.21.

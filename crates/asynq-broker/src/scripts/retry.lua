@@ -12,21 +12,8 @@ end
 redis.call("ZADD", KEYS[4], ARGV[3], ARGV[1])
 redis.call("HSET", KEYS[1], "msg", ARGV[2], "state", "retry")
 if tonumber(ARGV[5]) == 1 then
-    local n = redis.call("INCR", KEYS[5])
-    if tonumber(n) == 1 then
-        redis.call("EXPIREAT", KEYS[5], ARGV[4])
-    end
-    local m = redis.call("INCR", KEYS[6])
-    if tonumber(m) == 1 then
-        redis.call("EXPIREAT", KEYS[6], ARGV[4])
-    end
-    local total = redis.call("GET", KEYS[7])
-    if tonumber(total) == tonumber(ARGV[6]) then
-        redis.call("SET", KEYS[7], 1)
-        redis.call("SET", KEYS[8], 1)
-    else
-        redis.call("INCR", KEYS[7])
-        redis.call("INCR", KEYS[8])
-    end
+    incr_daily(KEYS[5], ARGV[4])
+    incr_daily(KEYS[6], ARGV[4])
+    incr_totals(ARGV[6], KEYS[7], KEYS[8])
 end
 return redis.status_reply("OK")

@@ -1,7 +1,8 @@
 // Command goasynq drives Go's github.com/hibiken/asynq for the Rust interop
 // tests. Each subcommand reads its input as flags and/or JSON on stdin and
 // writes one JSON value to stdout, so that all assertions live on the Rust
-// side.
+// side. The long-running `serve` runs an asynq.Server, writes "ready" to
+// stderr once it has started, and prints its summary when it stops.
 //
 //	goasynq <subcommand> --redis 127.0.0.1:6379 [--db 0] [flags] < input.json
 //
@@ -27,9 +28,16 @@ import (
 type command func(fs *flag.FlagSet, args []string) (any, error)
 
 var commands = map[string]command{
+	"cancel":       cmdCancel,
 	"enqueue":      cmdEnqueue,
 	"inspect-task": cmdInspectTask,
 	"list-queues":  cmdListQueues,
+	"list-tasks":   cmdListTasks,
+	"pause":        cmdPause,
+	"queue-info":   cmdQueueInfo,
+	"serve":        cmdServe,
+	"servers":      cmdServers,
+	"unpause":      cmdUnpause,
 }
 
 // usageError marks errors in how the program was called (exit status 1).

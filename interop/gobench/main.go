@@ -3,6 +3,7 @@
 // the same run and prints the ratios. Each workload prints one JSON object.
 //
 //	gobench enqueue --redis 127.0.0.1:6379 --n 20000 --size 128 --concurrency 16
+//	gobench drain --redis 127.0.0.1:6379 --n 20000 --size 0 --concurrency 16
 package main
 
 import (
@@ -31,17 +32,24 @@ type enqueueResult struct {
 }
 
 func main() {
-	if len(os.Args) < 2 || os.Args[1] != "enqueue" {
-		fmt.Fprintln(os.Stderr, "usage: gobench enqueue --redis HOST:PORT --n N --size BYTES --concurrency C")
+	workloads := map[string]func([]string){"enqueue": enqueue, "drain": drain}
+	if len(os.Args) < 2 || workloads[os.Args[1]] == nil {
+		fmt.Fprintln(os.Stderr, "usage: gobench enqueue|drain --redis HOST:PORT --n N --size BYTES --concurrency C [--queue Q]")
 		os.Exit(1)
 	}
+	workloads[os.Args[1]](os.Args[2:])
+}
+
+// enqueue measures n Client.Enqueue calls from --concurrency goroutines
+// sharing one client.
+func enqueue(args []string) {
 	fs := flag.NewFlagSet("enqueue", flag.ExitOnError)
 	addr := fs.String("redis", "127.0.0.1:6379", "Redis address")
 	n := fs.Int("n", 20000, "number of tasks")
 	size := fs.Int("size", 128, "payload size in bytes")
 	conc := fs.Int("concurrency", 1, "concurrent producers sharing one client")
 	queue := fs.String("queue", "default", "queue name")
-	_ = fs.Parse(os.Args[2:])
+	_ = fs.Parse(args)
 
 	client := asynq.NewClient(asynq.RedisClientOpt{Addr: *addr})
 	defer client.Close()

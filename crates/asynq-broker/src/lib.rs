@@ -35,7 +35,7 @@ pub use broker::{
     Broker, ARCHIVED_EXPIRATION, LEASE_DURATION, MAX_ARCHIVE_SIZE, QUEUE_REGISTRATION_TTL,
     STATS_TTL,
 };
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, OffsetClock, SystemClock};
 pub use conn::RedisConnOpt;
 pub use error::{BrokerError, Result};
 pub use ops::batch::BatchItem;

@@ -29,6 +29,12 @@ pub const DEFAULT_GROUP_GRACE_PERIOD: Duration = Duration::from_secs(60);
 pub const MIN_GROUP_GRACE_PERIOD: Duration = Duration::from_secs(1);
 /// Default `janitor_interval`: 8 s (Go `defaultJanitorInterval`).
 pub const DEFAULT_JANITOR_INTERVAL: Duration = Duration::from_secs(8);
+/// Default `heartbeat_interval`: 5 s (fixed in Go: `heartbeater.interval`).
+pub const DEFAULT_HEARTBEAT_INTERVAL: Duration = Duration::from_secs(5);
+/// Default `recoverer_interval`: 1 min (fixed in Go: `recoverer.interval`).
+pub const DEFAULT_RECOVERER_INTERVAL: Duration = Duration::from_secs(60);
+/// Default `syncer_interval`: 5 s (fixed in Go: `syncer.interval`).
+pub const DEFAULT_SYNCER_INTERVAL: Duration = Duration::from_secs(5);
 
 /// How a server processes tasks (Go `asynq.Config`).
 ///
@@ -118,6 +124,16 @@ pub struct Config {
     /// `JanitorBatchSize`). Default and zero: 100; larger values make each Redis script run
     /// longer (Go logs a warning above 100).
     pub janitor_batch_size: usize,
+    /// Interval at which the server publishes its state and extends the leases of its running
+    /// tasks (the heartbeat). Default and zero: 5 s, fixed in Go. The server entry lives for
+    /// twice this interval, and leases last 30 s, so values above 10 s let leases lapse.
+    pub heartbeat_interval: Duration,
+    /// Interval at which tasks whose lease expired more than 30 s ago are retried or archived
+    /// (the recoverer). Default and zero: 1 min, fixed in Go.
+    pub recoverer_interval: Duration,
+    /// Interval at which completion writes that failed (Redis unreachable) are tried again while
+    /// the task's lease lasts (the syncer). Default and zero: 5 s, fixed in Go.
+    pub syncer_interval: Duration,
 }
 
 impl Default for Config {
@@ -140,6 +156,9 @@ impl Default for Config {
             group_aggregator: None,
             janitor_interval: DEFAULT_JANITOR_INTERVAL,
             janitor_batch_size: DEFAULT_JANITOR_BATCH_SIZE,
+            heartbeat_interval: DEFAULT_HEARTBEAT_INTERVAL,
+            recoverer_interval: DEFAULT_RECOVERER_INTERVAL,
+            syncer_interval: DEFAULT_SYNCER_INTERVAL,
         }
     }
 }
@@ -176,6 +195,9 @@ impl Config {
         if self.janitor_batch_size == 0 {
             self.janitor_batch_size = DEFAULT_JANITOR_BATCH_SIZE;
         }
+        default_if_zero(&mut self.heartbeat_interval, DEFAULT_HEARTBEAT_INTERVAL);
+        default_if_zero(&mut self.recoverer_interval, DEFAULT_RECOVERER_INTERVAL);
+        default_if_zero(&mut self.syncer_interval, DEFAULT_SYNCER_INTERVAL);
         self.queues.retain(|q, p| !is_blank(q) && *p > 0);
         if self.queues.is_empty() {
             self.queues = default_queues();
@@ -280,6 +302,9 @@ impl fmt::Debug for Config {
             .field("group_aggregator", &self.group_aggregator.is_some())
             .field("janitor_interval", &self.janitor_interval)
             .field("janitor_batch_size", &self.janitor_batch_size)
+            .field("heartbeat_interval", &self.heartbeat_interval)
+            .field("recoverer_interval", &self.recoverer_interval)
+            .field("syncer_interval", &self.syncer_interval)
             .finish_non_exhaustive()
     }
 }
@@ -322,6 +347,9 @@ mod tests {
             group_grace_period: Duration::ZERO,
             janitor_interval: Duration::ZERO,
             janitor_batch_size: 0,
+            heartbeat_interval: Duration::ZERO,
+            recoverer_interval: Duration::ZERO,
+            syncer_interval: Duration::ZERO,
             ..Config::default()
         }
     }
@@ -341,6 +369,9 @@ mod tests {
         assert_eq!(c.group_max_size, 0);
         assert_eq!(c.janitor_interval, Duration::from_secs(8));
         assert_eq!(c.janitor_batch_size, 100);
+        assert_eq!(c.heartbeat_interval, Duration::from_secs(5));
+        assert_eq!(c.recoverer_interval, Duration::from_secs(60));
+        assert_eq!(c.syncer_interval, Duration::from_secs(5));
         assert!(c.error_handler.is_none() && c.health_check_func.is_none());
         assert!(c.group_aggregator.is_none());
         assert!((c.is_failure)(&HandlerError::new("x")));
@@ -362,6 +393,9 @@ mod tests {
         assert_eq!(c.group_grace_period, d.group_grace_period);
         assert_eq!(c.janitor_interval, d.janitor_interval);
         assert_eq!(c.janitor_batch_size, d.janitor_batch_size);
+        assert_eq!(c.heartbeat_interval, d.heartbeat_interval);
+        assert_eq!(c.recoverer_interval, d.recoverer_interval);
+        assert_eq!(c.syncer_interval, d.syncer_interval);
     }
 
     #[test]

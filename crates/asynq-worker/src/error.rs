@@ -40,6 +40,24 @@ pub enum WorkerError {
     /// Redis could not be reached or answered with an error.
     #[error(transparent)]
     Broker(#[from] BrokerError),
+    /// [`Server::start`](crate::Server::start) on a running server (Go: `asynq: the server is
+    /// already running`).
+    #[error("asynq: the server is already running")]
+    ServerRunning,
+    /// [`Server::start`](crate::Server::start) after [`Server::stop`](crate::Server::stop) (Go:
+    /// `asynq: the server is in the stopped state. Waiting for shutdown.`).
+    #[error("asynq: the server is in the stopped state. Waiting for shutdown.")]
+    ServerStopped,
+    /// The server was shut down and cannot be used again (Go `ErrServerClosed`, `asynq: Server
+    /// closed`).
+    #[error("asynq: Server closed")]
+    ServerClosed,
+    /// [`Server::start`](crate::Server::start) was called outside a Tokio runtime.
+    #[error("asynq: the server must be started from within a Tokio runtime")]
+    NoRuntime,
+    /// The signal handlers of [`Server::run`](crate::Server::run) could not be installed.
+    #[error("asynq: cannot listen for signals: {0}")]
+    Signal(#[source] std::io::Error),
 }
 
 /// Why a [`Config`](crate::Config) is invalid, from [`Config::validate`](crate::Config::validate)

@@ -75,23 +75,40 @@ mod config;
 mod context;
 mod deadline;
 mod error;
+mod exec;
+mod forwarder;
 mod handler;
 mod handler_error;
+mod healthcheck;
+mod heartbeat;
 mod hooks;
+mod janitor;
+mod lease;
 mod mux;
 mod outcome;
 mod panic;
+mod processor;
 mod queues;
+mod recoverer;
 mod result_writer;
 mod retry;
+mod server;
+mod shared;
+mod signals;
+mod subscriber;
+mod syncer;
 mod task;
+mod workers;
+mod write;
 
 pub use async_trait::async_trait;
+pub use asynq_broker::{Broker, BrokerError, RedisConnOpt};
 pub use asynq_client::Task;
 
 pub use config::{
     Config, DEFAULT_DELAYED_TASK_CHECK_INTERVAL, DEFAULT_GROUP_GRACE_PERIOD,
-    DEFAULT_HEALTH_CHECK_INTERVAL, DEFAULT_JANITOR_INTERVAL, DEFAULT_SHUTDOWN_TIMEOUT,
+    DEFAULT_HEALTH_CHECK_INTERVAL, DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_JANITOR_INTERVAL,
+    DEFAULT_RECOVERER_INTERVAL, DEFAULT_SHUTDOWN_TIMEOUT, DEFAULT_SYNCER_INTERVAL,
     DEFAULT_TASK_CHECK_INTERVAL, MIN_GROUP_GRACE_PERIOD,
 };
 pub use context::{CancelReason, TaskContext, TaskMetadata};
@@ -108,4 +125,6 @@ pub use result_writer::ResultWriter;
 pub use retry::{
     default_retry_delay, default_retry_delay_with, retry_delay_for, RETRY_JITTER_STEPS,
 };
+pub use server::Server;
+pub use shared::ServerState;
 pub use task::task_from_message;

@@ -1,0 +1,130 @@
+//! The processor: takes tasks from Redis and runs at most `concurrency` of them at once (Go
+//! `processor.go`, spec §6.2, §6.3, §6.15).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use asynq_broker::BrokerError;
+use tokio::sync::Semaphore;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::exec;
+use crate::handler::Handler;
+use crate::shared::{sleep_or_stop, Core, LogLimiter};
+
+/// The running processor.
+pub(crate) struct Processor {
+    /// Stops fetching (Go `stop`).
+    stop: CancellationToken,
+    /// Aborts the running attempts, which are then requeued (Go `abort`).
+    abort: CancellationToken,
+    sema: Arc<Semaphore>,
+    concurrency: u32,
+    fetch: JoinHandle<()>,
+}
+
+impl Processor {
+    pub(crate) fn start(core: Arc<Core>, handler: Arc<dyn Handler>) -> Processor {
+        let concurrency = u32::try_from(core.config.concurrency.max(1)).unwrap_or(u32::MAX);
+        let sema = Arc::new(Semaphore::new(concurrency as usize));
+        let stop = CancellationToken::new();
+        let abort = CancellationToken::new();
+        let fetch = tokio::spawn(fetch_loop(
+            core,
+            handler,
+            sema.clone(),
+            stop.clone(),
+            abort.clone(),
+        ));
+        Processor {
+            stop,
+            abort,
+            sema,
+            concurrency,
+            fetch,
+        }
+    }
+
+    /// Stops taking new tasks; running ones go on (Go `processor.stop`).
+    pub(crate) fn stop(&self) {
+        self.stop.cancel();
+    }
+
+    /// Stops fetching, waits up to `timeout` for the running attempts, then aborts the rest
+    /// (each is requeued) and waits until every attempt has ended (Go `processor.shutdown`).
+    pub(crate) async fn shutdown(self, timeout: Duration) {
+        self.stop.cancel();
+        let _ = self.fetch.await;
+        let all = self.sema.acquire_many(self.concurrency);
+        tokio::pin!(all);
+        tokio::select! {
+            _ = &mut all => return,
+            _ = tokio::time::sleep(timeout) => {}
+        }
+        tracing::warn!(
+            running = self.concurrency as usize - self.sema.available_permits(),
+            "shutdown timeout {timeout:?} reached; requeuing the tasks still running"
+        );
+        self.abort.cancel();
+        let _ = all.await;
+    }
+}
+
+async fn fetch_loop(
+    core: Arc<Core>,
+    handler: Arc<dyn Handler>,
+    sema: Arc<Semaphore>,
+    stop: CancellationToken,
+    abort: CancellationToken,
+) {
+    let errors = LogLimiter::new(Duration::from_secs(3));
+    let check = core.config.task_check_interval;
+    loop {
+        let permit = tokio::select! {
+            biased;
+            _ = stop.cancelled() => return,
+            p = sema.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => return,
+            },
+        };
+        if stop.is_cancelled() {
+            return;
+        }
+        let order = core.selector.order();
+        match core.broker.dequeue(&order).await {
+            Ok(dequeued) => {
+                tokio::spawn(exec::run(
+                    core.clone(),
+                    handler.clone(),
+                    dequeued,
+                    abort.clone(),
+                    permit,
+                ));
+            }
+            Err(BrokerError::NoProcessableTask) => {
+                // Go: sleep interval/2 + uniform[0, interval) holding the token.
+                let jitter = check.mul_f64(fastrand::f64());
+                if !sleep_or_stop(&stop, check / 2 + jitter).await {
+                    return;
+                }
+            }
+            Err(e @ BrokerError::Decode { .. }) => {
+                // The message stays active with a lease nobody extends: the recoverer lists it
+                // as undecodable once the lease expires, and the Inspector can archive it.
+                tracing::error!(error = %e, "dequeued a task message that cannot be decoded");
+            }
+            Err(e) => {
+                if errors.allow() {
+                    tracing::error!(error = %e, "dequeue error");
+                }
+                // Go loops without pausing here; waiting keeps a Redis outage from becoming a
+                // busy loop.
+                if !sleep_or_stop(&stop, check).await {
+                    return;
+                }
+            }
+        }
+    }
+}

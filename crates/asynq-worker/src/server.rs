@@ -270,11 +270,8 @@ impl Server {
     pub async fn run(&self, handler: impl Handler) -> Result<(), WorkerError> {
         let mut signals = Signals::install().map_err(WorkerError::Signal)?;
         self.start(handler)?;
-        loop {
-            match signals.next().await {
-                Signal::Stop => self.stop(),
-                Signal::Shutdown => break,
-            }
+        while signals.next().await == Signal::Stop {
+            self.stop();
         }
         self.shutdown().await;
         Ok(())

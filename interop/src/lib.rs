@@ -6,6 +6,11 @@
 //! assertion is made on the Rust side. The program is built once per test
 //! binary into the cargo target directory.
 //!
+//! [`GoAsynq::serve`] runs a real Go `asynq.Server` whose handler behaves as
+//! each task's payload says ([`GoBehaviour`]) and logs every invocation
+//! ([`GoHandled`]); the Inspector calls (`servers`, `queue_info`,
+//! `list_tasks`, `cancel`, `pause`, `unpause`) return typed structs.
+//!
 //! ```no_run
 //! # async fn demo() {
 //! use asynq_interop::{GoAsynq, GoOptions, GoTask};
@@ -32,6 +37,12 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::io::AsyncWriteExt;
+
+mod inspect;
+mod serve;
+
+pub use inspect::{GoQueueInfo, GoServerInfo, GoWorkerInfo};
+pub use serve::{read_log, GoBehaviour, GoHandled, GoServeOptions, GoServeSummary, GoServer};
 
 /// The Go asynq driver program, connected to one Redis.
 #[derive(Debug, Clone)]
@@ -303,6 +314,15 @@ pub struct GoTaskInfo {
     /// `Result` (`None` when nil).
     #[serde(with = "b64")]
     pub result: Option<Vec<u8>>,
+}
+
+impl GoTaskInfo {
+    /// `Result` as a string (invalid UTF-8 replaced); `None` when nil.
+    pub fn result_text(&self) -> Option<String> {
+        self.result
+            .as_ref()
+            .map(|r| String::from_utf8_lossy(r).into_owned())
+    }
 }
 
 fn null_as_empty<'de, D>(d: D) -> Result<BTreeMap<String, String>, D::Error>

@@ -3,9 +3,12 @@
 //! * `cargo xtask test`: checks the prerequisites, then runs the whole test suite (unit,
 //!   integration against real Redis, and Go interop).
 //! * `cargo xtask ci`: `cargo fmt --check`, `cargo clippy -D warnings`, then `test`.
+//! * `cargo xtask demo [--redis URL]`: the main job end to end: a worker, a producer, the tasks
+//!   processed, a graceful shutdown on SIGTERM (a throwaway redis-server unless a URL is given).
 //! * `cargo xtask bench [--quick]`: the Rust crates against Go asynq on the same Redis.
 
 mod bench;
+mod demo;
 mod prereq;
 mod redis;
 
@@ -30,6 +33,14 @@ enum Task {
     },
     /// What CI runs: format check, clippy with warnings denied, then the test suite.
     Ci,
+    /// Start the example worker, enqueue tasks with the example producer, see them processed,
+    /// then stop the worker with SIGTERM (needs redis-server unless --redis is given).
+    Demo {
+        /// Use this Redis instead of a throwaway local redis-server. The worker then also
+        /// processes what is already in the queues critical, default and low.
+        #[arg(long, env = "REDIS_URL", value_name = "URL")]
+        redis: Option<String>,
+    },
     /// Benchmarks against Go asynq v0.26.0 on a throwaway local Redis (needs redis-server, go).
     Bench {
         /// Small N and one repetition, only to prove the benchmark runs.
@@ -43,6 +54,7 @@ fn main() -> ExitCode {
     let result = match cli.task {
         Task::Test { args } => test(&args),
         Task::Ci => ci(),
+        Task::Demo { redis } => demo::demo(redis),
         Task::Bench { quick } => bench::bench(quick),
     };
     match result {

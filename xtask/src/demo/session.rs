@@ -211,12 +211,11 @@ pub fn run(programs: &Programs, redis_url: &str, out: &mut dyn Write) -> Result<
             worker.tail()
         ));
     }
-    let graceful = worker.log.iter().any(|l| l.contains("exiting"));
+    // The worker exits with 0 only once `Server::run` has completed its graceful shutdown.
     say(
         out,
         &format!(
-            "SIGTERM sent to the worker: {}{}, {:.1} ms after the signal",
-            if graceful { "graceful shutdown, " } else { "" },
+            "SIGTERM sent to the worker: graceful shutdown, {}, {:.1} ms after the signal",
             exit_code(exit_status),
             exit_after_sigterm.as_secs_f64() * 1000.0
         ),

@@ -2,6 +2,8 @@
 //! one JSON object, in the same shape as the Go program `interop/gobench`. `cargo xtask bench`
 //! runs both sides in the same run and prints the ratios.
 
+mod drain;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -40,6 +42,29 @@ enum Workload {
         /// Use one `enqueue_batch` call for all tasks.
         #[arg(long)]
         batch: bool,
+    },
+    /// W2: enqueue N no-op tasks of SIZE bytes (not timed), then time a worker server with C
+    /// concurrent workers from just before it starts until the queue's processed counter has
+    /// grown by N.
+    Drain {
+        /// Redis URI.
+        #[arg(long, default_value = "redis://127.0.0.1:6379")]
+        redis: String,
+        /// Number of tasks.
+        #[arg(long, default_value_t = 20_000)]
+        n: usize,
+        /// Payload size in bytes.
+        #[arg(long, default_value_t = 0)]
+        size: usize,
+        /// `Config::concurrency` of the server.
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        /// Queue name.
+        #[arg(long, default_value = "bench")]
+        queue: String,
+        /// Give up when the drain takes longer than this many seconds.
+        #[arg(long, default_value_t = 600)]
+        timeout_secs: u64,
     },
 }
 
@@ -81,6 +106,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             } else {
                 enqueue(&client, n, payload, concurrency.max(1), &queue).await
             };
+            println!("{}", serde_json::to_string(&result)?);
+        }
+        Workload::Drain {
+            redis,
+            n,
+            size,
+            concurrency,
+            queue,
+            timeout_secs,
+        } => {
+            let result = drain::drain(drain::DrainArgs {
+                redis,
+                n,
+                size,
+                concurrency,
+                queue,
+                timeout: Duration::from_secs(timeout_secs),
+            })
+            .await?;
             println!("{}", serde_json::to_string(&result)?);
         }
     }

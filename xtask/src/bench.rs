@@ -32,25 +32,30 @@ pub fn bench(quick: bool) -> Result<(), String> {
         .arg("./gobench"))?;
     let rustbench = target.join("release").join("asynq-bench");
 
-    let (n, reps) = if quick { (2_000, 1) } else { (20_000, 5) };
+    let (n, drain_n, reps) = if quick {
+        (2_000, 2_000, 1)
+    } else {
+        (20_000, 20_000, 5)
+    };
     let redis = LocalRedis::start()?;
-    let cases = enqueue_cases(n, &redis);
+    let mut cases = enqueue_cases(n, &redis);
+    cases.extend(drain_cases(drain_n, &redis));
     let mut runs: Vec<Value> = Vec::new();
     for rep in 0..reps {
         for case in &cases {
-            if let Some(go_args) = &case.go_args {
-                runs.push(measure(&redis, &gobench, go_args, case.label, rep)?);
+            // Go first in even repetitions, Rust first in odd ones.
+            let rust = (&rustbench, &case.rust_args);
+            let sides = match &case.go_args {
+                Some(go_args) if rep % 2 == 0 => vec![(&gobench, go_args), rust],
+                Some(go_args) => vec![rust, (&gobench, go_args)],
+                None => vec![rust],
+            };
+            for (program, args) in sides {
+                runs.push(measure(&redis, program, args, case.label, rep)?);
             }
-            runs.push(measure(
-                &redis,
-                &rustbench,
-                &case.rust_args,
-                case.label,
-                rep,
-            )?);
         }
     }
-    print_table(&cases, &runs, n, reps);
+    print_table(&cases, &runs, n, drain_n, reps);
     let out = target.join("bench");
     std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
     let file = out.join("results.json");
@@ -107,6 +112,35 @@ fn enqueue_cases(n: usize, redis: &LocalRedis) -> Vec<Case> {
     ]
 }
 
+/// W2: a worker server with 16 concurrent workers drains `n` pre-enqueued no-op tasks with
+/// empty payloads (Go `asynq.Server` against the Rust `Server`, default configuration otherwise).
+fn drain_cases(n: usize, redis: &LocalRedis) -> Vec<Case> {
+    let args = |redis_arg: String| -> Vec<String> {
+        [
+            "drain",
+            "--n",
+            &n.to_string(),
+            "--size",
+            "0",
+            "--concurrency",
+            "16",
+            "--queue",
+            "bench",
+            "--redis",
+            &redis_arg,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    vec![Case {
+        label: "W2 drain, 16 workers",
+        rust_args: args(redis.url()),
+        go_args: Some(args(redis.addr())),
+        compare_to: None,
+    }]
+}
+
 fn measure(
     redis: &LocalRedis,
     program: &Path,
@@ -151,8 +185,13 @@ fn stats(runs: &[Value], label: &str, side: &str, field: &str) -> Option<(f64, f
     Some((xs[xs.len() / 2], xs[0], xs[xs.len() - 1]))
 }
 
-fn print_table(cases: &[Case], runs: &[Value], n: usize, reps: usize) {
-    println!("\n{n} tasks of 128 bytes, {reps} repetition(s); medians with min–max; tasks/s\n");
+fn print_table(cases: &[Case], runs: &[Value], n: usize, drain_n: usize, reps: usize) {
+    println!(
+        "\nW1: {n} tasks of 128 bytes enqueued; W2: {drain_n} pre-enqueued no-op tasks of 0 bytes \
+         processed by a server with concurrency 16 (timed from Start until the processed counter \
+         reaches N)"
+    );
+    println!("{reps} repetition(s); medians with min–max; tasks/s\n");
     println!("| case | Rust tasks/s | Go tasks/s | Rust/Go | Rust p50/p99 µs | Go p50/p99 µs |");
     println!("|---|---|---|---|---|---|");
     for case in cases {

@@ -82,8 +82,11 @@ async fn attempt(
     let mut run = tokio::spawn(async move { handler.process_task(handler_ctx, task).await });
     // The handler keeps running detached if the attempt ends another way, with its context
     // cancelled, as in Go.
+    // A cancellation (a message on `asynq:cancel`) wins over a result returned in answer to it:
+    // cancel never deletes the task (spec §6.6).
     tokio::select! {
         biased;
+        _ = ctx.cancelled() => End::Failed(ctx.err().unwrap_or(CancelReason::Canceled).to_handler_error()),
         res = &mut run => match res {
             Ok(Ok(())) => End::Succeeded,
             Ok(Err(e)) => End::Failed(e),
@@ -102,7 +105,6 @@ async fn attempt(
             ctx.cancel(CancelReason::Canceled);
             End::Failed(HandlerError::LeaseExpired)
         }
-        _ = ctx.cancelled() => End::Failed(ctx.err().unwrap_or(CancelReason::Canceled).to_handler_error()),
         _ = tokio::time::sleep(until_deadline) => {
             ctx.cancel(CancelReason::DeadlineExceeded);
             End::Failed(HandlerError::DeadlineExceeded)

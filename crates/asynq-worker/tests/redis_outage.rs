@@ -1,0 +1,112 @@
+//! Redis becomes unreachable while a task runs: the completion write fails, the syncer keeps it,
+//! and writes it once Redis is back, while the lease still holds (spec §6.5, §6.13).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use asynq_broker::conn::RedisClientOpt;
+use asynq_client::{Client, Task, TaskOption};
+use asynq_test_support::RedisNode;
+use asynq_worker::{Config, RedisConnOpt, ServeMux, Server, TaskContext};
+use tokio::sync::Notify;
+
+async fn wait_until<F, Fut>(limit: Duration, mut f: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let end = Instant::now() + limit;
+    while Instant::now() < end {
+        if f().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn completion_that_failed_while_redis_was_down_is_written_by_the_syncer() {
+    // Every write is on disk, so the restarted server has the task where it was.
+    let mut node =
+        RedisNode::start_with_args(&["--appendonly", "yes", "--appendfsync", "always"]).await;
+    let opt: RedisConnOpt = RedisClientOpt::new(node.addr())
+        .read_timeout(Duration::from_millis(300))
+        .into();
+    let client = Client::connect(opt.clone()).await.unwrap();
+    client
+        .enqueue(
+            &Task::new("wait", "x"),
+            &[TaskOption::TaskId("sync-1".into())],
+        )
+        .await
+        .unwrap();
+
+    let release = Arc::new(Notify::new());
+    let runs = Arc::new(AtomicUsize::new(0));
+    let mut mux = ServeMux::new();
+    let (r, n) = (release.clone(), runs.clone());
+    mux.handle_fn("wait", move |_ctx: TaskContext, _task: Task| {
+        let (r, n) = (r.clone(), n.clone());
+        async move {
+            n.fetch_add(1, Ordering::SeqCst);
+            r.notified().await;
+            Ok(())
+        }
+    })
+    .unwrap();
+    let config = Config {
+        concurrency: 1,
+        task_check_interval: Duration::from_millis(100),
+        syncer_interval: Duration::from_millis(200),
+        heartbeat_interval: Duration::from_secs(1),
+        ..Config::default()
+    };
+    let server = Server::connect(opt, config).await.unwrap();
+    server.start(mux).unwrap();
+    assert!(
+        wait_until(Duration::from_secs(10), || async {
+            server.running_tasks() == 1
+        })
+        .await
+    );
+
+    node.kill();
+    release.notify_one();
+    assert!(
+        wait_until(Duration::from_secs(10), || async {
+            server.pending_writes() == 1
+        })
+        .await,
+        "the failed write did not reach the syncer"
+    );
+    assert_eq!(server.running_tasks(), 0);
+
+    node.restart().await;
+    let raw = node.raw().await;
+    assert!(
+        raw.exists("asynq:{default}:t:sync-1").await,
+        "the task survived the restart"
+    );
+    assert!(
+        wait_until(Duration::from_secs(10), || async {
+            !raw.exists("asynq:{default}:t:sync-1").await
+        })
+        .await,
+        "the syncer did not write the completion"
+    );
+    assert_eq!(server.pending_writes(), 0);
+    assert_eq!(runs.load(Ordering::SeqCst), 1, "the handler ran once");
+    assert!(raw.lrange("asynq:{default}:active").await.is_empty());
+    assert!(raw
+        .zrange_withscores("asynq:{default}:lease")
+        .await
+        .is_empty());
+    assert_eq!(
+        raw.get("asynq:{default}:processed").await.as_deref(),
+        Some(&b"1"[..])
+    );
+    assert_eq!(raw.get("asynq:{default}:failed").await, None);
+    server.shutdown().await;
+}

@@ -5,15 +5,14 @@
 //! from the same Redis, and whatever a Rust worker writes (results, retries, archived errors)
 //! reads exactly as a Go worker's would in the Go CLI and asynqmon.
 //!
-//! This crate currently provides the foundations of task processing: the [`Handler`] trait and
-//! [`ServeMux`] routing, the per-task [`TaskContext`], the server [`Config`], and the pure
-//! processing policy (queue order, retry delay, deadline, outcome of an attempt). The `Server`,
-//! which dequeues tasks and runs the background components (heartbeat, recoverer, forwarder,
-//! janitor, syncer, cancellation subscriber, health check, aggregator), is built on these and
-//! comes next.
+//! A [`Server`] takes tasks from its queues and runs a [`Handler`] (usually a [`ServeMux`]) on
+//! each, at most `concurrency` at once, with Go's background components: heartbeat (server
+//! entry and lease extension), recoverer, forwarder, janitor, syncer, cancellation subscriber
+//! and health checker. The group aggregator is not part of this crate yet: a server leaves
+//! grouped tasks to servers that run one.
 //!
 //! ```text
-//!          asynq-worker   <- this crate: handlers, mux, context, config, policy
+//!          asynq-worker   <- this crate: server, handlers, mux, context, config, policy
 //!             |      \
 //!             |     asynq-client   (Task, reused as the task a handler receives)
 //!             |      /
@@ -55,6 +54,7 @@
 //!
 //! ## Concepts
 //!
+//! * [`Server`], [`ServerState`]: Go's `Server` (`Start`, `Run`, `Stop`, `Shutdown`, `Ping`).
 //! * [`Handler`], [`handler_fn`]: processing code, Go's `Handler` / `HandlerFunc`.
 //! * [`ServeMux`], [`Middleware`]: Go's pattern routing (exact match, then longest prefix).
 //! * [`TaskContext`], [`ResultWriter`]: task ID, queue, retry count, max retry, deadline,

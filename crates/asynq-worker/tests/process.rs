@@ -13,8 +13,11 @@ use std::time::{Duration, Instant};
 use asynq_broker::{Broker, OffsetClock};
 use asynq_client::{Client, Task, TaskOption};
 use asynq_proto::decode_task_message;
+mod common;
+
 use asynq_test_support::{Raw, RedisNode};
 use asynq_worker::{Config, RedisConnOpt, ServeMux, Server, TaskContext};
+use common::wait_for;
 use time::OffsetDateTime;
 
 const CHILD_ENV: &str = "ASYNQ_TEST_CHILD_REDIS";
@@ -106,31 +109,18 @@ async fn state(raw: &Raw, id: &str) -> Option<String> {
         .map(|s| String::from_utf8(s).unwrap())
 }
 
-/// Polls `f` every 50 ms until it is true or `limit` passes.
-async fn wait_until<F, Fut>(limit: Duration, mut f: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let end = Instant::now() + limit;
-    while Instant::now() < end {
-        if f().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    false
-}
-
 async fn wait_active(raw: &Raw, id: &str) {
-    let ok = wait_until(Duration::from_secs(20), || async {
-        raw.lrange("asynq:{default}:active")
-            .await
-            .contains(&id.to_string())
-            && raw.zscore("asynq:{default}:lease", id).await.is_some()
-    })
+    wait_for(
+        "the worker process to start the task",
+        Duration::from_secs(20),
+        || async {
+            raw.lrange("asynq:{default}:active")
+                .await
+                .contains(&id.to_string())
+                && raw.zscore("asynq:{default}:lease", id).await.is_some()
+        },
+    )
     .await;
-    assert!(ok, "the worker process never started task {id}");
 }
 
 #[tokio::test]
@@ -188,14 +178,12 @@ async fn sigkilled_worker_task_is_recovered_after_its_lease_expires() {
         assert_eq!(state(&raw, "crash-1").await.as_deref(), Some("active"));
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    let recovered = wait_until(Duration::from_secs(10), || async {
-        state(&raw, "crash-1").await.as_deref() == Some("retry")
-    })
+    wait_for(
+        "the recovery after the lease expired",
+        Duration::from_secs(10),
+        || async { state(&raw, "crash-1").await.as_deref() == Some("retry") },
+    )
     .await;
-    assert!(
-        recovered,
-        "the task was not recovered after its lease expired"
-    );
     assert!(
         OffsetDateTime::now_utc().unix_timestamp() >= lease_expiry,
         "recovered before the lease expired"
@@ -247,12 +235,10 @@ async fn sigterm_requeues_the_running_task_and_exits_after_the_shutdown_timeout(
             .await
             .unwrap();
     }
-    assert!(
-        wait_until(Duration::from_secs(5), || async {
-            raw.zrange_withscores("asynq:servers").await.len() == 1
-        })
-        .await
-    );
+    wait_for("the server entry", Duration::from_secs(5), || async {
+        raw.zrange_withscores("asynq:servers").await.len() == 1
+    })
+    .await;
     assert_eq!(raw.lrange("asynq:{default}:pending").await, ["b", "a"]);
 
     let pid = child.pid().to_string();

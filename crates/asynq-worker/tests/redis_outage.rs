@@ -3,28 +3,16 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use asynq_broker::conn::RedisClientOpt;
 use asynq_client::{Client, Task, TaskOption};
+mod common;
+
 use asynq_test_support::RedisNode;
 use asynq_worker::{Config, RedisConnOpt, ServeMux, Server, TaskContext};
+use common::wait_for;
 use tokio::sync::Notify;
-
-async fn wait_until<F, Fut>(limit: Duration, mut f: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let end = Instant::now() + limit;
-    while Instant::now() < end {
-        if f().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    false
-}
 
 #[tokio::test]
 async fn completion_that_failed_while_redis_was_down_is_written_by_the_syncer() {
@@ -65,22 +53,19 @@ async fn completion_that_failed_while_redis_was_down_is_written_by_the_syncer() 
     };
     let server = Server::connect(opt, config).await.unwrap();
     server.start(mux).unwrap();
-    assert!(
-        wait_until(Duration::from_secs(10), || async {
-            server.running_tasks() == 1
-        })
-        .await
-    );
+    wait_for("the task to start", Duration::from_secs(10), || async {
+        server.running_tasks() == 1
+    })
+    .await;
 
     node.kill();
     release.notify_one();
-    assert!(
-        wait_until(Duration::from_secs(10), || async {
-            server.pending_writes() == 1
-        })
-        .await,
-        "the failed write did not reach the syncer"
-    );
+    wait_for(
+        "the failed write to reach the syncer",
+        Duration::from_secs(10),
+        || async { server.pending_writes() == 1 },
+    )
+    .await;
     assert_eq!(server.running_tasks(), 0);
 
     node.restart().await;
@@ -89,13 +74,12 @@ async fn completion_that_failed_while_redis_was_down_is_written_by_the_syncer() 
         raw.exists("asynq:{default}:t:sync-1").await,
         "the task survived the restart"
     );
-    assert!(
-        wait_until(Duration::from_secs(10), || async {
-            !raw.exists("asynq:{default}:t:sync-1").await
-        })
-        .await,
-        "the syncer did not write the completion"
-    );
+    wait_for(
+        "the syncer did not write the completion",
+        Duration::from_secs(10),
+        || async { !raw.exists("asynq:{default}:t:sync-1").await },
+    )
+    .await;
     assert_eq!(server.pending_writes(), 0);
     assert_eq!(runs.load(Ordering::SeqCst), 1, "the handler ran once");
     assert!(raw.lrange("asynq:{default}:active").await.is_empty());

@@ -21,8 +21,14 @@ pub(crate) struct Processor {
     abort: CancellationToken,
     sema: Arc<Semaphore>,
     concurrency: u32,
-    fetch: JoinHandle<()>,
+    fetch: Vec<JoinHandle<()>>,
 }
+
+/// How many dequeues may be under way at once. Go dequeues one task at a time, so a server
+/// takes at most one task per Redis round trip; a few concurrent dequeues (each still holding
+/// a permit first, so at most `concurrency` tasks are ever taken) keep the connection busy.
+/// Each fetcher polls an empty queue set on its own, `task_check_interval` apart on average.
+const MAX_FETCHERS: usize = 4;
 
 impl Processor {
     pub(crate) fn start(core: Arc<Core>, handler: Arc<dyn Handler>) -> Processor {
@@ -30,13 +36,20 @@ impl Processor {
         let sema = Arc::new(Semaphore::new(concurrency as usize));
         let stop = CancellationToken::new();
         let abort = CancellationToken::new();
-        let fetch = tokio::spawn(fetch_loop(
-            core,
-            handler,
-            sema.clone(),
-            stop.clone(),
-            abort.clone(),
-        ));
+        let fetchers = core.config.concurrency.clamp(1, MAX_FETCHERS);
+        let errors = Arc::new(LogLimiter::new(Duration::from_secs(3)));
+        let fetch = (0..fetchers)
+            .map(|_| {
+                tokio::spawn(fetch_loop(
+                    core.clone(),
+                    handler.clone(),
+                    sema.clone(),
+                    stop.clone(),
+                    abort.clone(),
+                    errors.clone(),
+                ))
+            })
+            .collect();
         Processor {
             stop,
             abort,
@@ -55,7 +68,9 @@ impl Processor {
     /// (each is requeued) and waits until every attempt has ended (Go `processor.shutdown`).
     pub(crate) async fn shutdown(self, timeout: Duration) {
         self.stop.cancel();
-        let _ = self.fetch.await;
+        for f in self.fetch {
+            let _ = f.await;
+        }
         let all = self.sema.acquire_many(self.concurrency);
         tokio::pin!(all);
         tokio::select! {
@@ -77,8 +92,8 @@ async fn fetch_loop(
     sema: Arc<Semaphore>,
     stop: CancellationToken,
     abort: CancellationToken,
+    errors: Arc<LogLimiter>,
 ) {
-    let errors = LogLimiter::new(Duration::from_secs(3));
     let check = core.config.task_check_interval;
     loop {
         let permit = tokio::select! {

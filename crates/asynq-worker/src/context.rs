@@ -223,7 +223,8 @@ impl TaskContext {
     }
 
     /// Cancels the context for `reason`. The first reason given is kept. Called by the owner of
-    /// the attempt; a handler cancelling its own context only stops its own result writes.
+    /// the attempt. Inside a server, cancelling ends the attempt as a failure with the reason's
+    /// error (`context canceled` or `context deadline exceeded`), so the task is retried.
     pub fn cancel(&self, reason: CancelReason) {
         let _ = self.shared.reason.set(reason);
         self.shared.token.cancel();

@@ -56,7 +56,7 @@ pub(crate) async fn run(
     });
 
     let end = attempt(&core, handler, &msg, &lease, &ctx, &abort).await;
-    finish(&core, &msg, &lease, &ctx, end).await;
+    finish(&core, &msg, &lease, &ctx, end, &abort).await;
 
     ctx.cancel(CancelReason::Canceled);
     core.workers.remove(slot);
@@ -120,6 +120,7 @@ async fn finish(
     lease: &Arc<Lease>,
     ctx: &TaskContext,
     end: End,
+    abort: &CancellationToken,
 ) {
     let config = &core.config;
     let end = match &end {
@@ -140,5 +141,5 @@ async fn finish(
         |e| (config.retry_delay_func)(msg.retried, e, &task_from_message(msg)),
     );
     let cap = matches!(end, AttemptEnd::Aborted).then_some(crate::server::SHUTDOWN_WRITE_TIMEOUT);
-    write::guarded(core, msg, lease, outcome, cap).await;
+    write::guarded(core, msg, lease, outcome, cap, abort).await;
 }

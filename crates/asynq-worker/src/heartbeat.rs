@@ -14,7 +14,10 @@ use crate::shared::{sleep_or_stop, Core};
 /// from Redis (within `last_write`).
 pub(crate) async fn run(core: Arc<Core>, stop: CancellationToken, last_write: Duration) {
     loop {
-        beat(&core).await;
+        tokio::select! {
+            _ = beat(&core) => {}
+            _ = stop.cancelled() => break,
+        }
         if !sleep_or_stop(&stop, core.config.heartbeat_interval).await {
             break;
         }

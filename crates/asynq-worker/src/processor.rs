@@ -68,21 +68,23 @@ impl Processor {
     /// (each is requeued) and waits until every attempt has ended (Go `processor.shutdown`).
     pub(crate) async fn shutdown(self, timeout: Duration) {
         self.stop.cancel();
-        for f in self.fetch {
-            let _ = f.await;
-        }
+        // Every permit back means every attempt and every dequeue under way has ended.
         let all = self.sema.acquire_many(self.concurrency);
         tokio::pin!(all);
         tokio::select! {
-            _ = &mut all => return,
-            _ = tokio::time::sleep(timeout) => {}
+            _ = &mut all => {}
+            _ = tokio::time::sleep(timeout) => {
+                tracing::warn!(
+                    running = self.concurrency as usize - self.sema.available_permits(),
+                    "shutdown timeout {timeout:?} reached; requeuing the tasks still running"
+                );
+                self.abort.cancel();
+                let _ = all.await;
+            }
         }
-        tracing::warn!(
-            running = self.concurrency as usize - self.sema.available_permits(),
-            "shutdown timeout {timeout:?} reached; requeuing the tasks still running"
-        );
-        self.abort.cancel();
-        let _ = all.await;
+        for f in self.fetch {
+            let _ = f.await;
+        }
     }
 }
 
@@ -108,7 +110,14 @@ async fn fetch_loop(
             return;
         }
         let order = core.selector.order();
-        match core.broker.dequeue(&order).await {
+        // A dequeue still waiting on Redis at the abort is given up: if its script did run, the
+        // task sits in `active` under a lease nobody extends and the recoverer retries it.
+        let dequeued = tokio::select! {
+            biased;
+            _ = abort.cancelled() => return,
+            d = core.broker.dequeue(&order) => d,
+        };
+        match dequeued {
             Ok(dequeued) => {
                 tokio::spawn(exec::run(
                     core.clone(),

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use asynq_broker::{Broker, BrokerError};
 use asynq_proto::TaskMessage;
+use tokio_util::sync::CancellationToken;
 
 use crate::lease::Lease;
 use crate::outcome::Outcome;
@@ -45,6 +46,7 @@ pub(crate) async fn guarded(
     lease: &Arc<Lease>,
     outcome: Outcome,
     cap: Option<Duration>,
+    abort: &CancellationToken,
 ) {
     if !lease.is_valid() {
         tracing::warn!(
@@ -56,10 +58,18 @@ pub(crate) async fn guarded(
         return;
     }
     let limit = cap.map_or(lease.remaining(), |c| c.min(lease.remaining()));
-    let err = match tokio::time::timeout(limit, apply(&core.broker, msg, &outcome)).await {
-        Ok(Ok(())) => return,
-        Ok(Err(e)) => e,
-        Err(_) => BrokerError::Connection(format!("no reply from Redis within {limit:?}")),
+    // At the shutdown abort a write still waiting on Redis goes to the syncer, whose last try
+    // is bounded.
+    let write = tokio::time::timeout(limit, apply(&core.broker, msg, &outcome));
+    let err = tokio::select! {
+        res = write => match res {
+            Ok(Ok(())) => return,
+            Ok(Err(e)) => e,
+            Err(_) => BrokerError::Connection(format!("no reply from Redis within {limit:?}")),
+        },
+        _ = abort.cancelled(), if !matches!(outcome, Outcome::Requeue) => {
+            BrokerError::Connection("no reply from Redis before the shutdown abort".into())
+        }
     };
     if matches!(outcome, Outcome::Requeue) || !err.is_connection_error() {
         tracing::error!(task_id = %msg.id, queue = %msg.queue, error = %err, "could not write {outcome:?}");

@@ -94,3 +94,44 @@ async fn completion_that_failed_while_redis_was_down_is_written_by_the_syncer() 
     assert_eq!(raw.get("asynq:{default}:failed").await, None);
     server.shutdown().await;
 }
+
+/// Shutdown with Redis gone and a task still running: every step that needs Redis gives up after
+/// at most 1 s, so shutdown ends a few seconds after `shutdown_timeout` instead of waiting for
+/// Redis command timeouts (6 s each with the default options).
+#[tokio::test]
+async fn shutdown_is_bounded_when_redis_is_unreachable() {
+    let mut node = RedisNode::start().await;
+    let opt = RedisConnOpt::parse_uri(&node.url()).unwrap();
+    let client = Client::connect(opt.clone()).await.unwrap();
+    client.enqueue(&Task::new("stuck", "x"), &[]).await.unwrap();
+    let mut mux = ServeMux::new();
+    mux.handle_fn("stuck", |_ctx: TaskContext, _task: Task| async {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        Ok(())
+    })
+    .unwrap();
+    let shutdown_timeout = Duration::from_secs(1);
+    let config = Config {
+        concurrency: 2,
+        task_check_interval: Duration::from_millis(100),
+        shutdown_timeout,
+        ..Config::default()
+    };
+    let server = Server::connect(opt, config).await.unwrap();
+    server.start(mux).unwrap();
+    wait_for("the task to start", Duration::from_secs(10), || async {
+        server.running_tasks() == 1
+    })
+    .await;
+
+    node.kill();
+    let t = std::time::Instant::now();
+    server.shutdown().await;
+    let took = t.elapsed();
+    assert!(took >= shutdown_timeout, "{took:?}");
+    assert!(
+        took < shutdown_timeout + Duration::from_millis(4500),
+        "shutdown took {took:?}"
+    );
+    assert_eq!(server.running_tasks(), 0);
+}

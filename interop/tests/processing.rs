@@ -1507,3 +1507,46 @@ async fn t25_rust_janitor_removes_go_completed_tasks() {
     assert_eq!(env.counters().await, (3, 0));
     server.shutdown().await;
 }
+
+// ---------------------------------------------------------------------------
+// T26, the reverse direction at the wire level: the Rust side publishes a cancellation.
+
+/// T26 reverse: `Broker::publish_cancellation` (what the Rust Inspector will call) publishes
+/// the bare task ID on `asynq:cancel`; the Go handler's context is cancelled, and the Go
+/// server retries the task with `context canceled`, retried 1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn t26_rust_published_cancel_stops_a_go_handler() {
+    let env = Env::start().await;
+    let id = env
+        .rust_enqueue(
+            "slow",
+            &GoBehaviour::sleep(60_000),
+            &[TaskOption::max_retry(3)],
+        )
+        .await;
+    let go_server = env.go_server("t26", None).await;
+    env.wait_state(&id, "active", Duration::from_secs(5)).await;
+    wait_for(
+        Duration::from_secs(5),
+        "the Go server subscribes to asynq:cancel",
+        || async {
+            let reply = env.raw.cmd(&["PUBSUB", "NUMSUB", "asynq:cancel"]).await;
+            let subscribers = reply.into_array().get(1).and_then(|v| v.as_i64());
+            (subscribers == Some(1)).then_some(())
+        },
+    )
+    .await;
+    let broker = Broker::connect(env.opt.clone()).await.expect("broker");
+    broker.publish_cancellation(&id).await.expect("publish");
+    env.wait_state(&id, "retry", Duration::from_secs(5)).await;
+    let msg = env.msg(&id).await;
+    assert_eq!(
+        (msg.retried, msg.error_msg.as_str()),
+        (1, "context canceled")
+    );
+    assert_eq!(env.counters().await, (1, 1));
+    let info = env.go.task_info("default", &id).await.expect("Go reads it");
+    assert_eq!(info.last_err, "context canceled");
+    let summary = go_server.stop().await;
+    assert_eq!(summary.handled, 1);
+}

@@ -33,13 +33,14 @@ type behaviour struct {
 // handledOut is one line of the --log file, written before the handler
 // returns.
 type handledOut struct {
-	ID       string `json:"id"`
-	Type     string `json:"type"`
-	Queue    string `json:"queue"`
-	Retried  int    `json:"retried"`
-	MaxRetry int    `json:"max_retry"`
-	Payload  string `json:"payload"`
-	Outcome  string `json:"outcome"` // "ok", the error text, or "panic: <text>"
+	ID       string            `json:"id"`
+	Type     string            `json:"type"`
+	Queue    string            `json:"queue"`
+	Retried  int               `json:"retried"`
+	MaxRetry int               `json:"max_retry"`
+	Payload  string            `json:"payload"`
+	Headers  map[string]string `json:"headers"` // Task.Headers()
+	Outcome  string            `json:"outcome"` // "ok", the error text, or "panic: <text>"
 }
 
 // serveOut is what serve prints on exit.
@@ -146,7 +147,7 @@ func cmdServe(fs *flag.FlagSet, args []string) (any, error) {
 	reached := make(chan struct{})
 	var reachedOnce sync.Once
 	handler := asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) (err error) {
-		h := handledOut{Type: t.Type(), Payload: string(t.Payload())}
+		h := handledOut{Type: t.Type(), Payload: string(t.Payload()), Headers: t.Headers()}
 		h.ID, _ = asynq.GetTaskID(ctx)
 		h.Queue, _ = asynq.GetQueueName(ctx)
 		h.Retried, _ = asynq.GetRetryCount(ctx)

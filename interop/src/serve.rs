@@ -186,6 +186,9 @@ pub struct GoHandled {
     pub max_retry: i64,
     /// `Task.Payload()` as a string (invalid UTF-8 replaced).
     pub payload: String,
+    /// `Task.Headers()` (empty when the task has none).
+    #[serde(default, deserialize_with = "crate::null_as_empty")]
+    pub headers: std::collections::BTreeMap<String, String>,
     /// `ok`, the returned error's text, or `panic: <text>`.
     pub outcome: String,
 }

@@ -10,6 +10,7 @@
 //! itself, re-run with `--ignored --exact child_worker` and the Redis URL in
 //! [`CHILD_ENV`].
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, Once};
@@ -1549,4 +1550,77 @@ async fn t26_rust_published_cancel_stops_a_go_handler() {
     assert_eq!(info.last_err, "context canceled");
     let summary = go_server.stop().await;
     assert_eq!(summary.handled, 1);
+}
+
+// ---------------------------------------------------------------------------
+// T09 Headers: the handler and retry parts.
+
+/// T09: a Go `NewTaskWithHeaders` task reaches the Rust handler with its headers, and the
+/// retried message keeps them; a Rust task with headers reaches the Go handler with them
+/// (`task.Headers()`), and the message a Go server retries keeps them too (Go Inspector
+/// `TaskInfo.Headers`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn t09_headers_reach_handlers_and_survive_a_retry() {
+    let env = Env::start().await;
+    let want = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+
+    // Go → Rust.
+    let seen: Arc<Mutex<Vec<BTreeMap<String, String>>>> = Arc::default();
+    let s = seen.clone();
+    let handler = handler_fn(move |_ctx: TaskContext, task: Task| {
+        let s = s.clone();
+        async move {
+            let headers = task.headers().iter().map(|(k, v)| (k.clone(), v.clone()));
+            s.lock().expect("seen").push(headers.collect());
+            Err(HandlerError::new("t09 boom"))
+        }
+    });
+    let server = env.rust_server(rust_config(), handler).await;
+    let go_task = GoTask::new("h", *b"p")
+        .with_headers([("a", "1")])
+        .with_options(GoOptions {
+            max_retry: Some(3),
+            ..GoOptions::default()
+        });
+    let id = env.go.enqueue_one(&go_task).await.expect("Go enqueue").id;
+    env.wait_state(&id, "retry", Duration::from_secs(5)).await;
+    server.shutdown().await;
+    assert_eq!(*seen.lock().expect("seen"), vec![want(&[("a", "1")])]);
+    let msg = env.msg(&id).await;
+    assert_eq!((msg.retried, msg.error_msg.as_str()), (1, "t09 boom"));
+    assert_eq!(
+        msg.headers.into_iter().collect::<BTreeMap<_, _>>(),
+        want(&[("a", "1")])
+    );
+
+    // Rust → Go.
+    let task =
+        Task::new("g", GoBehaviour::error("t09 go boom").payload()).with_headers([("x", "y")]);
+    let id = env
+        .client
+        .enqueue(&task, &[TaskOption::max_retry(3)])
+        .await
+        .expect("Rust enqueue")
+        .id;
+    let go_server = env.go_server("t09", None).await;
+    env.wait_state(&id, "retry", Duration::from_secs(5)).await;
+    let handled = go_server.handled();
+    let summary = go_server.stop().await;
+    assert_eq!(summary.handled, 1);
+    assert_eq!(handled.len(), 1);
+    assert_eq!(handled[0].headers, want(&[("x", "y")]));
+    assert_eq!(handled[0].outcome, "t09 go boom");
+    let msg = env.msg(&id).await;
+    assert_eq!(msg.retried, 1);
+    assert_eq!(
+        msg.headers.into_iter().collect::<BTreeMap<_, _>>(),
+        want(&[("x", "y")])
+    );
+    let info = env.go.task_info("default", &id).await.expect("Go reads it");
+    assert_eq!(info.headers, want(&[("x", "y")]));
 }

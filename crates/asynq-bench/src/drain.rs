@@ -7,9 +7,8 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use asynq_client::{Client, RedisConnOpt, Task, TaskOption};
-use asynq_worker::{handler_fn, Config, Server, TaskContext};
+use asynq_worker::{handler_fn, Broker, Config, Server, TaskContext};
 use bytes::Bytes;
-use fred::prelude::{Builder, ClientLike, KeysInterface};
 use serde::Serialize;
 
 /// One drain measurement, printed as JSON; the same fields as Go's `drainResult`.
@@ -37,38 +36,33 @@ pub struct DrainArgs {
 
 /// Reads the processed counter of one queue with a connection of its own, outside the worker.
 struct ProcessedCounter {
-    client: fred::clients::Client,
-    key: String,
+    broker: Broker,
+    queue: String,
 }
 
 impl ProcessedCounter {
     async fn connect(redis: &str, queue: &str) -> Result<ProcessedCounter, String> {
-        let config =
-            fred::types::config::Config::from_url(redis).map_err(|e| format!("{redis}: {e}"))?;
-        let client = Builder::from_config(config)
-            .build()
-            .map_err(|e| format!("{redis}: {e}"))?;
-        client
-            .init()
+        let opt = RedisConnOpt::parse_uri(redis).map_err(|e| format!("{redis}: {e}"))?;
+        let broker = Broker::connect(opt)
             .await
             .map_err(|e| format!("connecting to {redis}: {e}"))?;
         Ok(ProcessedCounter {
-            client,
-            key: format!("asynq:{{{queue}}}:processed"),
+            broker,
+            queue: queue.to_string(),
         })
     }
 
     /// `GET asynq:{<queue>}:processed`; 0 while the key does not exist.
     async fn get(&self) -> Result<i64, String> {
-        self.client
-            .get::<Option<i64>, _>(&self.key)
+        self.broker
+            .total_counts(&self.queue)
             .await
-            .map(Option::unwrap_or_default)
-            .map_err(|e| format!("GET {}: {e}", self.key))
+            .map(|(processed, _)| processed)
+            .map_err(|e| format!("reading the processed count of {}: {e}", self.queue))
     }
 
     async fn close(self) {
-        let _ = self.client.quit().await;
+        let _ = self.broker.close().await;
     }
 }
 

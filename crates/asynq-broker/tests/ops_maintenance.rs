@@ -43,6 +43,7 @@ broker_cases!(
     case_write_result,
     case_publish_and_subscribe_cancellations,
     case_ping,
+    case_total_counts,
 );
 
 /// Writes `n` tasks `<prefix>00000`... into `asynq:{q}:<index>` with scores `base + step * i`
@@ -728,6 +729,14 @@ async fn case_publish_and_subscribe_cancellations(env: &Env) {
 /// §4.29: PING.
 async fn case_ping(env: &Env) {
     env.broker.ping().await.unwrap();
+}
+
+/// The all-time counters read back: 0 while absent, then the stored values.
+async fn case_total_counts(env: &Env) {
+    assert_eq!(env.broker.total_counts("stats").await.unwrap(), (0, 0));
+    env.raw.cmd(&["SET", "asynq:{stats}:processed", "12"]).await;
+    env.raw.cmd(&["SET", "asynq:{stats}:failed", "3"]).await;
+    assert_eq!(env.broker.total_counts("stats").await.unwrap(), (12, 3));
 }
 
 /// §4.28, single node only (a proxy cannot stand in front of a cluster): subscribe_cancellations

@@ -13,3 +13,4 @@ pub mod janitor;
 pub mod lease;
 pub mod result;
 pub mod server_state;
+pub mod stats;

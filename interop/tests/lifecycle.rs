@@ -9,16 +9,19 @@
 //! T29 runs the Rust server in a separate process: this test binary re-run with
 //! `--ignored --exact t29_child_server` and the Redis URL in `ASYNQ_LIFECYCLE_CHILD_REDIS`.
 
+mod common;
+
+use common::{wait_for, Env};
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use asynq_client::{Client, RedisConnOpt, Task, TaskOption};
-use asynq_interop::{GoAsynq, GoBehaviour, GoOptions, GoServeOptions, GoTask, GoTaskInfo};
+use asynq_client::{RedisConnOpt, Task, TaskOption};
+use asynq_interop::{GoBehaviour, GoOptions, GoServeOptions, GoTask, GoTaskInfo};
 use asynq_proto::TaskMessage;
-use asynq_test_support::{Raw, RedisNode};
+use asynq_test_support::Raw;
 use asynq_worker::{handler_fn, Config, Handler, HandlerError, Server, TaskContext};
 use md5::{Digest, Md5};
 use time::OffsetDateTime;
@@ -32,38 +35,7 @@ const CHILD_ENV: &str = "ASYNQ_LIFECYCLE_CHILD_REDIS";
 // ---------------------------------------------------------------------------
 // Environment.
 
-/// One Redis, a raw connection to it, the Go driver and a Rust client.
-struct Env {
-    node: RedisNode,
-    raw: Raw,
-    go: GoAsynq,
-    opt: RedisConnOpt,
-    client: Client,
-}
-
 impl Env {
-    async fn start() -> Env {
-        let node = RedisNode::start().await;
-        let raw = node.raw().await;
-        let go = GoAsynq::new(node.addr());
-        let opt = RedisConnOpt::parse_uri(&node.url()).expect("redis URI");
-        let client = Client::connect(opt.clone()).await.expect("Rust client");
-        Env {
-            node,
-            raw,
-            go,
-            opt,
-            client,
-        }
-    }
-
-    /// A Rust server on this Redis.
-    async fn server(&self, config: Config) -> Server {
-        Server::connect(self.opt.clone(), config)
-            .await
-            .expect("Rust server connects")
-    }
-
     /// The fields of `asynq:{q}:t:<id>` (empty when the hash is missing).
     async fn hash(&self, q: &str, id: &str) -> BTreeMap<String, Vec<u8>> {
         self.raw.hgetall(&task_key(q, id)).await
@@ -159,22 +131,6 @@ fn unique_key(q: &str, task_type: &str, payload: &[u8]) -> String {
         "asynq:{{{q}}}:unique:{task_type}:{}",
         hex::encode(Md5::digest(payload))
     )
-}
-
-/// Polls `cond` every 20 ms until it returns `Some`, or panics with `what` after `limit`.
-async fn wait_for<T, F, Fut>(limit: Duration, what: &str, mut cond: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let start = Instant::now();
-    loop {
-        if let Some(v) = cond().await {
-            return v;
-        }
-        assert!(start.elapsed() < limit, "timed out after {limit:?}: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// Asserts `cond` on every poll (every 20 ms) for `span`.

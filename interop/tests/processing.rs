@@ -10,17 +10,19 @@
 //! itself, re-run with `--ignored --exact child_worker` and the Redis URL in
 //! [`CHILD_ENV`].
 
+mod common;
+
+use common::{wait_for, Env};
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, Once};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use asynq_broker::{Broker, OffsetClock};
-use asynq_client::{Client, RedisConnOpt, Task, TaskOption};
-use asynq_interop::{GoAsynq, GoBehaviour, GoOptions, GoServeOptions, GoServer, GoTask};
+use asynq_client::{RedisConnOpt, Task, TaskOption};
+use asynq_interop::{GoBehaviour, GoOptions, GoServeOptions, GoServer, GoTask};
 use asynq_proto::TaskMessage;
-use asynq_test_support::{Raw, RedisNode};
+use asynq_test_support::Raw;
 use asynq_worker::{handler_fn, CancelReason, Config, Handler, HandlerError, Server, TaskContext};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -41,31 +43,7 @@ const HOUR: Duration = Duration::from_secs(3600);
 // ---------------------------------------------------------------------------
 // Environment and helpers.
 
-/// One Redis, a raw connection to it, the Go driver and a Rust client.
-struct Env {
-    node: RedisNode,
-    raw: Raw,
-    go: GoAsynq,
-    opt: RedisConnOpt,
-    client: Client,
-}
-
 impl Env {
-    async fn start() -> Env {
-        let node = RedisNode::start().await;
-        let raw = node.raw().await;
-        let go = GoAsynq::new(node.addr());
-        let opt = RedisConnOpt::parse_uri(&node.url()).expect("redis URI");
-        let client = Client::connect(opt.clone()).await.expect("Rust client");
-        Env {
-            node,
-            raw,
-            go,
-            opt,
-            client,
-        }
-    }
-
     /// A started Rust server on this Redis running `handler`.
     async fn rust_server(&self, config: Config, handler: impl Handler) -> Server {
         let server = Server::connect(self.opt.clone(), config)
@@ -176,22 +154,6 @@ async fn int(raw: &Raw, key: &str) -> i64 {
             .parse()
             .unwrap_or_else(|e| panic!("{key} is not an integer: {e}"))
     })
-}
-
-/// Polls `cond` every 20 ms until it returns `Some`, or panics with `what` after `limit`.
-async fn wait_for<T, F, Fut>(limit: Duration, what: &str, mut cond: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let start = Instant::now();
-    loop {
-        if let Some(v) = cond().await {
-            return v;
-        }
-        assert!(start.elapsed() < limit, "timed out after {limit:?}: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 fn now_unix() -> i64 {

@@ -5,21 +5,23 @@
 //! worker records decoded by Go. Every test starts its own Redis and checks the raw Redis
 //! state and what Go reports.
 
+mod common;
+
+use common::{wait_for, Env};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::error::Error as StdError;
 use std::fmt;
-use std::future::Future;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex, Once, OnceLock};
 use std::time::{Duration, Instant};
 
-use asynq_client::{Client, ClientError, RedisConnOpt, Task, TaskOption};
-use asynq_interop::{GoAsynq, GoBehaviour, GoOptions, GoServeOptions, GoTask};
+use asynq_client::{ClientError, Task, TaskOption};
+use asynq_interop::{GoBehaviour, GoOptions, GoServeOptions, GoTask};
 use asynq_proto::{decode_server_info, decode_task_message, decode_worker_info, TaskMessage};
-use asynq_test_support::{Raw, RedisNode};
-use asynq_worker::{handler_fn, CancelReason, Config, Handler, HandlerError, Server, TaskContext};
+use asynq_test_support::Raw;
+use asynq_worker::{handler_fn, CancelReason, Config, Handler, HandlerError, TaskContext};
 use serde::Deserialize;
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
@@ -32,38 +34,7 @@ const PANIC_MARK: &str = "expected panic";
 // ---------------------------------------------------------------------------
 // Environment.
 
-/// One Redis, a raw connection to it, the Go v0.26.0 driver and a Rust client.
-struct Env {
-    node: RedisNode,
-    raw: Raw,
-    go: GoAsynq,
-    opt: RedisConnOpt,
-    client: Client,
-}
-
 impl Env {
-    async fn start() -> Env {
-        let node = RedisNode::start().await;
-        let raw = node.raw().await;
-        let go = GoAsynq::new(node.addr());
-        let opt = RedisConnOpt::parse_uri(&node.url()).expect("redis URI");
-        let client = Client::connect(opt.clone()).await.expect("Rust client");
-        Env {
-            node,
-            raw,
-            go,
-            opt,
-            client,
-        }
-    }
-
-    /// A Rust server on this Redis.
-    async fn server(&self, config: Config) -> Server {
-        Server::connect(self.opt.clone(), config)
-            .await
-            .expect("Rust server connects")
-    }
-
     /// The decoded `msg` and the `state` of task `id` in queue `q`; panics when the hash is
     /// missing.
     async fn task(&self, q: &str, id: &str) -> (TaskMessage, String) {
@@ -73,22 +44,6 @@ impl Env {
             .unwrap_or_else(|e| panic!("msg of {q}/{id} does not decode: {e}"));
         let state = String::from_utf8(hash["state"].clone()).expect("UTF-8 state");
         (msg, state)
-    }
-}
-
-/// Polls `cond` every 20 ms until it returns `Some`, or panics with `what` after `limit`.
-async fn wait_for<T, F, Fut>(limit: Duration, what: &str, mut cond: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let start = Instant::now();
-    loop {
-        if let Some(v) = cond().await {
-            return v;
-        }
-        assert!(start.elapsed() < limit, "timed out after {limit:?}: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 

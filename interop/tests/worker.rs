@@ -9,18 +9,20 @@
 //! ([`GoBehaviour`]: sleep, result, error, skip_retry, revoke, panic) and records each
 //! invocation the way `serve --log` does, so the two servers can be compared task by task.
 
+mod common;
+
+use common::{wait_for, Env};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::future::Future;
 use std::sync::{Arc, Mutex, Once};
 use std::time::{Duration, Instant};
 
-use asynq_client::{Client, RedisConnOpt, Task, TaskOption};
+use asynq_client::{Task, TaskOption};
 use asynq_interop::{
     GoAsynq, GoBehaviour, GoHandled, GoOptions, GoServeOptions, GoTask, GoTaskInfo,
 };
 use asynq_proto::TaskMessage;
-use asynq_test_support::{Raw, RedisNode};
-use asynq_worker::{handler_fn, CancelReason, Config, Handler, HandlerError, Server, TaskContext};
+use asynq_test_support::Raw;
+use asynq_worker::{handler_fn, CancelReason, Config, Handler, HandlerError, TaskContext};
 use md5::{Digest, Md5};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -41,38 +43,7 @@ const PANIC_MARK: &str = "expected panic";
 // ---------------------------------------------------------------------------
 // Environment.
 
-/// One Redis, a raw connection to it, the Go driver and a Rust client.
-struct Env {
-    node: RedisNode,
-    raw: Raw,
-    go: GoAsynq,
-    opt: RedisConnOpt,
-    client: Client,
-}
-
 impl Env {
-    async fn start() -> Env {
-        let node = RedisNode::start().await;
-        let raw = node.raw().await;
-        let go = GoAsynq::new(node.addr());
-        let opt = RedisConnOpt::parse_uri(&node.url()).expect("redis URI");
-        let client = Client::connect(opt.clone()).await.expect("Rust client");
-        Env {
-            node,
-            raw,
-            go,
-            opt,
-            client,
-        }
-    }
-
-    /// A Rust server on this Redis.
-    async fn server(&self, config: Config) -> Server {
-        Server::connect(self.opt.clone(), config)
-            .await
-            .expect("Rust server connects")
-    }
-
     /// `asynq:{q}:processed` summed over [`QUEUES`].
     async fn processed_total(&self) -> i64 {
         let mut n = 0;
@@ -133,22 +104,6 @@ fn go_serve_options(concurrency: usize, log: std::path::PathBuf) -> GoServeOptio
         opts = opts.queue(q, p);
     }
     opts
-}
-
-/// Polls `cond` every 20 ms until it returns `Some`, or panics with `what` after `limit`.
-async fn wait_for<T, F, Fut>(limit: Duration, what: &str, mut cond: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let start = Instant::now();
-    loop {
-        if let Some(v) = cond().await {
-            return v;
-        }
-        assert!(start.elapsed() < limit, "timed out after {limit:?}: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 fn now_unix() -> i64 {

@@ -12,10 +12,10 @@
 
 mod common;
 
-use common::{wait_for, Env};
+use common::{perform, quiet_expected_panics, wait_for, Env};
 use std::collections::BTreeMap;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, Once};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use asynq_broker::{Broker, OffsetClock};
@@ -23,7 +23,7 @@ use asynq_client::{RedisConnOpt, Task, TaskOption};
 use asynq_interop::{GoBehaviour, GoOptions, GoServeOptions, GoServer, GoTask};
 use asynq_proto::TaskMessage;
 use asynq_test_support::Raw;
-use asynq_worker::{handler_fn, CancelReason, Config, Handler, HandlerError, Server, TaskContext};
+use asynq_worker::{handler_fn, Config, Handler, HandlerError, Server, TaskContext};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -186,20 +186,6 @@ fn rust_config() -> Config {
     }
 }
 
-/// Does not print the panics the tests ask for (their message contains [`PANIC_MARK`]); every
-/// other panic goes to the previous hook.
-fn quiet_expected_panics() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !info.to_string().contains(PANIC_MARK) {
-                previous(info);
-            }
-        }));
-    });
-}
-
 // ---------------------------------------------------------------------------
 // The Rust handler: the payload language of the Go serve handler.
 
@@ -248,41 +234,6 @@ fn behaviour_handler(calls: Calls) -> impl Handler {
             res
         }
     })
-}
-
-/// The steps of `b` other than the panic (Go `perform` in `goasynq/serve.go`).
-async fn perform(ctx: &TaskContext, b: &GoBehaviour) -> Result<(), HandlerError> {
-    if let Some(ms) = b.sleep_ms.filter(|&ms| ms > 0) {
-        tokio::select! {
-            _ = ctx.cancelled() => {
-                let reason = ctx.err().unwrap_or(CancelReason::Canceled);
-                return Err(reason.to_handler_error());
-            }
-            _ = tokio::time::sleep(Duration::from_millis(ms)) => {}
-        }
-    }
-    if let Some(result) = &b.result {
-        ctx.result_writer().write(result.as_bytes()).await?;
-    }
-    let text = b.error.clone().unwrap_or_default();
-    if b.revoke {
-        return Err(if text.is_empty() {
-            HandlerError::RevokeTask(None)
-        } else {
-            HandlerError::revoke_task(text)
-        });
-    }
-    if b.skip_retry {
-        return Err(if text.is_empty() {
-            HandlerError::SkipRetry(None)
-        } else {
-            HandlerError::skip_retry(text)
-        });
-    }
-    if !text.is_empty() {
-        return Err(HandlerError::new(text));
-    }
-    Ok(())
 }
 
 fn calls_of(calls: &Calls, id: &str) -> Vec<Call> {
@@ -1021,7 +972,7 @@ async fn t21_rust_is_failure_false_keeps_retried_and_counters() {
 /// `ListRetryTasks` show LastErr.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn t22_rust_handler_panic_go_inspector_reads_last_err() {
-    quiet_expected_panics();
+    quiet_expected_panics(PANIC_MARK);
     let env = Env::start().await;
     let calls: Calls = Arc::default();
     let server = env

@@ -7,14 +7,14 @@
 
 mod common;
 
-use common::{wait_for, Env};
+use common::{quiet_expected_panics, wait_for, Env};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::error::Error as StdError;
 use std::fmt;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::{Arc, Mutex, Once, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use asynq_client::{ClientError, Task, TaskOption};
@@ -53,20 +53,6 @@ fn now_unix() -> i64 {
 
 fn parse_rfc3339(s: &str) -> OffsetDateTime {
     OffsetDateTime::parse(s, &Rfc3339).unwrap_or_else(|e| panic!("RFC 3339 {s:?}: {e}"))
-}
-
-/// Does not print the panics T54 asks for (their message contains [`PANIC_MARK`]); every
-/// other panic goes to the previous hook.
-fn quiet_expected_panics() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !info.to_string().contains(PANIC_MARK) {
-                previous(info);
-            }
-        }));
-    });
 }
 
 /// Sleeps `ms` milliseconds unless the task's context ends first.
@@ -852,7 +838,7 @@ async fn check_indexes(raw: &Raw, q: &str) -> QueueIndexes {
 /// printed; set `T54_SEED` to repeat a run.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn t54_random_run_leaves_no_dangling_ids() {
-    quiet_expected_panics();
+    quiet_expected_panics(PANIC_MARK);
     let seed = std::env::var("T54_SEED")
         .ok()
         .map(|s| s.parse::<u64>().expect("T54_SEED is a u64"))

@@ -11,9 +11,9 @@
 
 mod common;
 
-use common::{wait_for, Env};
+use common::{perform, quiet_expected_panics, wait_for, Env};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Arc, Mutex, Once};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use asynq_client::{Task, TaskOption};
@@ -22,7 +22,7 @@ use asynq_interop::{
 };
 use asynq_proto::TaskMessage;
 use asynq_test_support::Raw;
-use asynq_worker::{handler_fn, CancelReason, Config, Handler, HandlerError, TaskContext};
+use asynq_worker::{handler_fn, Config, Handler, TaskContext};
 use md5::{Digest, Md5};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -110,20 +110,6 @@ fn now_unix() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
 }
 
-/// Does not print the panics the mix asks for (their message starts with [`PANIC_MARK`]);
-/// every other panic goes to the previous hook.
-fn quiet_expected_panics() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !info.to_string().contains(PANIC_MARK) {
-                previous(info);
-            }
-        }));
-    });
-}
-
 // ---------------------------------------------------------------------------
 // The Rust handler: the serve handler's payload language.
 
@@ -180,41 +166,6 @@ fn behaviour_handler(calls: Calls) -> impl Handler {
             res
         }
     })
-}
-
-/// The steps of `b` other than the panic (Go `perform` in `goasynq/serve.go`).
-async fn perform(ctx: &TaskContext, b: &GoBehaviour) -> Result<(), HandlerError> {
-    if let Some(ms) = b.sleep_ms.filter(|&ms| ms > 0) {
-        tokio::select! {
-            _ = ctx.cancelled() => {
-                let reason = ctx.err().unwrap_or(CancelReason::Canceled);
-                return Err(reason.to_handler_error());
-            }
-            _ = tokio::time::sleep(Duration::from_millis(ms)) => {}
-        }
-    }
-    if let Some(result) = &b.result {
-        ctx.result_writer().write(result.as_bytes()).await?;
-    }
-    let text = b.error.clone().unwrap_or_default();
-    if b.revoke {
-        return Err(if text.is_empty() {
-            HandlerError::RevokeTask(None)
-        } else {
-            HandlerError::revoke_task(text)
-        });
-    }
-    if b.skip_retry {
-        return Err(if text.is_empty() {
-            HandlerError::SkipRetry(None)
-        } else {
-            HandlerError::skip_retry(text)
-        });
-    }
-    if !text.is_empty() {
-        return Err(HandlerError::new(text));
-    }
-    Ok(())
 }
 
 /// Go's panic error text carries the panic's location, `panic error cause by: panic
@@ -993,7 +944,7 @@ async fn check_go_inspector(what: &str, go: &GoAsynq, mix: &[MixTask]) -> Vec<St
 /// puts into panic messages.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn t12_go_enqueue_rust_server_leaves_what_a_go_server_leaves() {
-    quiet_expected_panics();
+    quiet_expected_panics(PANIC_MARK);
     let (rust_env, go_env) = tokio::join!(Env::start(), Env::start());
     let t0 = now_unix();
     let tasks = mix("t12", 1000, t0 + 8);

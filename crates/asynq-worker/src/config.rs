@@ -105,17 +105,17 @@ pub struct Config {
     pub delayed_task_check_interval: Duration,
     /// How long a group waits for another task before it is aggregated (Go
     /// `GroupGracePeriod`). Default and zero: 1 min; a value below 1 s is an error (Go
-    /// panics). Used by the aggregator, which arrives with the server.
+    /// panics). Reserved for the group aggregator, which the server does not run yet.
     pub group_grace_period: Duration,
     /// The longest a group waits before it is aggregated (Go `GroupMaxDelay`). Default and
-    /// zero: no limit. Used by the aggregator, which arrives with the server.
+    /// zero: no limit. Reserved for the group aggregator, which the server does not run yet.
     pub group_max_delay: Duration,
     /// Aggregate a group as soon as it holds this many tasks (Go `GroupMaxSize`). Default and
-    /// zero: no limit. Used by the aggregator, which arrives with the server.
+    /// zero: no limit. Reserved for the group aggregator, which the server does not run yet.
     pub group_max_size: usize,
     /// Turns a group's tasks into one task (Go `GroupAggregator`). Default: none, and then
-    /// groups are not aggregated by this server. Used by the aggregator, which arrives with the
-    /// server.
+    /// groups are not aggregated by this server. Reserved for the group aggregator, which the
+    /// server does not run yet.
     pub group_aggregator: Option<Arc<dyn GroupAggregator>>,
     /// Interval at which expired completed tasks are deleted (the janitor, Go
     /// `JanitorInterval`). Default and zero: 8 s.

@@ -56,8 +56,8 @@ where
 
 /// Turns the tasks of one group into a single task (Go `asynq.GroupAggregator`, `Aggregate`).
 /// The returned task is enqueued to the group's queue with its own options; returning `None`
-/// leaves the group's tasks in place to be retried later (Go returns nil). Used by the
-/// aggregator, which arrives with the server.
+/// leaves the group's tasks in place to be retried later (Go returns nil). Reserved for
+/// the group aggregator, which the server does not run yet.
 ///
 /// Closures `Fn(&str, Vec<Task>) -> Option<Task>` implement it (Go `GroupAggregatorFunc`).
 pub trait GroupAggregator: Send + Sync {

@@ -5,9 +5,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+mod common;
+
 use asynq_client::{Client, Task};
 use asynq_test_support::RedisNode;
 use asynq_worker::{Config, RedisConnOpt, ServeMux, Server, ServerState, TaskContext};
+use common::wait_for;
 
 #[tokio::test]
 async fn processes_enqueued_tasks_and_shuts_down() {
@@ -43,16 +46,16 @@ async fn processes_enqueued_tasks_and_shuts_down() {
     .unwrap();
     server.start(mux).unwrap();
     assert_eq!(server.state(), ServerState::Active);
-    for _ in 0..200 {
-        if seen.load(Ordering::SeqCst) == 50 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_for("50 handler calls", Duration::from_secs(10), || async {
+        seen.load(Ordering::SeqCst) == 50
+    })
+    .await;
+    // The counter is written after the handler returns.
+    wait_for("processed = 50", Duration::from_secs(5), || async {
+        raw.get("asynq:{default}:processed").await.as_deref() == Some(&b"50"[..])
+    })
+    .await;
     assert_eq!(seen.load(Ordering::SeqCst), 50);
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let processed = raw.get("asynq:{default}:processed").await.unwrap();
-    assert_eq!(String::from_utf8(processed).unwrap(), "50");
     assert_eq!(raw.zrange_withscores("asynq:servers").await.len(), 1);
     let t = std::time::Instant::now();
     server.shutdown().await;
@@ -126,12 +129,10 @@ async fn processes_tasks_of_several_queues_on_a_cluster() {
     .with_retry_delay_func(|_, _, _| Duration::ZERO);
     let server = Server::connect(opt, config).await.unwrap();
     server.start(mux).unwrap();
-    for _ in 0..200 {
-        if seen.load(Ordering::SeqCst) == 30 && flaky_runs.load(Ordering::SeqCst) == 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_for("all handler calls", Duration::from_secs(10), || async {
+        seen.load(Ordering::SeqCst) == 30 && flaky_runs.load(Ordering::SeqCst) == 2
+    })
+    .await;
     assert_eq!(seen.load(Ordering::SeqCst), 30);
     assert_eq!(flaky_runs.load(Ordering::SeqCst), 2);
     server.shutdown().await;

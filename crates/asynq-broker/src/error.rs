@@ -33,6 +33,32 @@ pub enum BrokerError {
     /// in `active` or without a lease (Go: `NOT FOUND` error reply, code `Internal`).
     #[error("task not found: {0}")]
     NotFound(String),
+    /// The queue is not in `asynq:queues` (Go `QueueNotFoundError`, code `NotFound`).
+    #[error("queue {0:?} does not exist")]
+    QueueNotFound(String),
+    /// No task with this ID in this queue (Go `TaskNotFoundError`).
+    #[error("cannot find task with id={id} in queue {queue:?}")]
+    TaskNotFound {
+        /// Queue name.
+        queue: String,
+        /// Task ID.
+        id: String,
+    },
+    /// The queue still holds tasks and removal was not forced (Go `QueueNotEmptyError`).
+    #[error("queue {0:?} is not empty")]
+    QueueNotEmpty(String),
+    /// The task is already archived (Go `TaskAlreadyArchivedError`, code `FailedPrecondition`).
+    #[error("task is already archived: id={id}, queue={queue}")]
+    TaskAlreadyArchived {
+        /// Queue name.
+        queue: String,
+        /// Task ID.
+        id: String,
+    },
+    /// The operation does not apply to the task or queue in its current state (Go code
+    /// `FailedPrecondition`); the text is Go's, e.g. `task is already running`.
+    #[error("{0}")]
+    FailedPrecondition(String),
     /// The lease of an active task has already expired or is not held (extend lease, write guard).
     #[error("lease expired for task {0}")]
     LeaseExpired(String),

@@ -9,6 +9,8 @@ pub mod enqueue;
 pub mod fail;
 pub mod forward;
 pub mod group;
+pub mod inspect_control;
+pub mod inspect_read;
 pub mod janitor;
 pub mod lease;
 pub mod result;

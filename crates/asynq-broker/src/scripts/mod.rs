@@ -57,3 +57,11 @@ script!(/// Spec 4.6.
     ADD_TO_GROUP, "add_to_group.lua");
 script!(/// Spec 4.7.
     ADD_TO_GROUP_UNIQUE, "add_to_group_unique.lua");
+
+// Inspector scripts (spec §5); declared after the macro so they can use it.
+mod inspect_control;
+mod inspect_read;
+#[allow(unused_imports)]
+pub(crate) use inspect_control::*;
+#[allow(unused_imports)]
+pub(crate) use inspect_read::*;

@@ -40,6 +40,7 @@ mod error;
 pub mod gofmt;
 mod info;
 mod option;
+mod option_parse;
 mod task;
 
 pub use asynq_broker::{BrokerError, RedisConnOpt, TaskState};
@@ -47,4 +48,5 @@ pub use client::Client;
 pub use error::ClientError;
 pub use info::TaskInfo;
 pub use option::{TaskOption, DEFAULT_MAX_RETRY, DEFAULT_QUEUE, DEFAULT_TIMEOUT};
+pub use option_parse::ParseOptionError;
 pub use task::Task;

@@ -39,9 +39,11 @@ use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 
 mod inspect;
+mod inspector_ops;
 mod serve;
 
 pub use inspect::{GoQueueInfo, GoServerInfo, GoWorkerInfo};
+pub use inspector_ops::{GoBulk, GoDailyStats, GoGroupInfo};
 pub use serve::{read_log, GoBehaviour, GoHandled, GoServeOptions, GoServeSummary, GoServer};
 
 /// The Go asynq driver program, connected to one Redis.

@@ -134,6 +134,14 @@ impl Broker {
             .is_some_and(|at| at.elapsed() < QUEUE_REGISTRATION_TTL)
     }
 
+    pub(crate) fn forget_queue_registration(&self, qname: &str) {
+        let mut cache = self
+            .registered_queues
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        cache.remove(qname);
+    }
+
     pub(crate) fn mark_queue_registered(&self, qname: &str) {
         self.registered_queues
             .lock()

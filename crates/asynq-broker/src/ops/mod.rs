@@ -9,6 +9,7 @@ pub mod enqueue;
 pub mod fail;
 pub mod forward;
 pub mod group;
+pub mod inspect_bulk;
 pub mod inspect_control;
 pub mod inspect_list;
 pub mod inspect_read;

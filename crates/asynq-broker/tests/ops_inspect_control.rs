@@ -162,10 +162,10 @@ async fn state(env: &Env, id: &str) -> Option<String> {
 /// Scheduled, retry, archived and completed → pending (LPUSH, no pending_since, message kept).
 async fn case_run_task_from_each_state(env: &Env) {
     let b = &env.broker;
-    let r = retried(env, "r1").await;
-    let a = archived(env, "a1").await;
-    let c = completed(env, "c1").await;
-    let s = scheduled(env, "s1", 0).await;
+    retried(env, "r1").await;
+    archived(env, "a1").await;
+    completed(env, "c1").await;
+    scheduled(env, "s1", 0).await;
     let stored_a = env.raw.hget(&task_key(Q, "a1"), "msg").await;
     let stored_r = env.raw.hget(&task_key(Q, "r1"), "msg").await;
 
@@ -189,7 +189,6 @@ async fn case_run_task_from_each_state(env: &Env) {
     assert_eq!(ma.error_msg, "fatal");
     let mr = env.stored_msg(Q, "r1").await;
     assert_eq!((mr.retried, mr.error_msg.as_str()), (1, "boom"));
-    let _ = (a, c, r, s);
 }
 
 /// Aggregating → pending: the group loses the ID, the groups set loses an empty group, the
@@ -250,8 +249,8 @@ async fn case_run_task_errors(env: &Env) {
 /// not rewritten, no counter changes, the unique lock stays.
 async fn case_archive_task_from_each_state(env: &Env) {
     let b = &env.broker;
-    let r = retried(env, "r1").await;
-    let c = completed(env, "c1").await;
+    retried(env, "r1").await;
+    completed(env, "c1").await;
     scheduled(env, "s1", 0).await;
     grouped(env, "g1", "grp").await;
     let mut p = msg(Q, "p1");
@@ -300,7 +299,6 @@ async fn case_archive_task_from_each_state(env: &Env) {
         env.get(&ft).await,
     ];
     assert_eq!(before, after, "counters changed");
-    let _ = (r, c);
 }
 
 async fn case_archive_task_errors(env: &Env) {

@@ -33,6 +33,7 @@ pub const DEFAULT_CLUSTER_ADDRS: &str =
 /// The global connection flags, accepted before or after the subcommand (Go's persistent
 /// flags). A flag left out falls back to the environment, the config file, then the default.
 #[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Connection options")]
 pub struct ConnFlags {
     /// Config file to set flag default values (default is $HOME/.asynq.yaml)
     #[arg(long, global = true, value_name = "FILE")]
@@ -51,19 +52,19 @@ pub struct ConnFlags {
     #[arg(short = 'U', long, global = true)]
     pub username: Option<String>,
     /// Connect to redis cluster
-    #[arg(long, global = true, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    #[arg(long, global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
     pub cluster: Option<String>,
     /// List of comma-separated redis server addresses
     #[arg(long = "cluster_addrs", global = true, value_name = "ADDRS")]
     pub cluster_addrs: Option<String>,
     /// Enable TLS connection
-    #[arg(long, global = true, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    #[arg(long, global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
     pub tls: Option<String>,
     /// Server name for TLS validation
     #[arg(long = "tls_server", global = true, value_name = "NAME")]
     pub tls_server: Option<String>,
     /// Allow insecure TLS connection by skipping cert validation
-    #[arg(long, global = true, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    #[arg(long, global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
     pub insecure: Option<String>,
 }
 

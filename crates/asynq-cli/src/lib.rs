@@ -35,6 +35,7 @@ pub use error::CliError;
 #[command(
     name = "asynq",
     version,
+    args_override_self = true,
     about = "Asynq CLI",
     long_about = "Command line tool to inspect tasks and queues managed by Asynq",
     after_help = "Examples:\n  $ asynq stats\n  $ asynq queue pause myqueue\n  $ asynq task list --queue=myqueue --state=archived"
@@ -114,9 +115,25 @@ impl<'a> Ctx<'a> {
         }
         let i = Inspector::connect(self.opt.clone())
             .await
-            .map_err(CliError::inspect("could not connect to Redis"))?;
+            .map_err(CliError::inspect(format!(
+                "could not connect to Redis at {}",
+                describe(&self.opt)
+            )))?;
         self.inspector = Some(i.clone());
         Ok(i)
+    }
+}
+
+/// Where `opt` points, for error messages: the address, socket path, sentinels or cluster seeds.
+pub fn describe(opt: &RedisConnOpt) -> String {
+    match opt {
+        RedisConnOpt::Single(o) => o.addr.clone(),
+        RedisConnOpt::Sentinel(o) => format!(
+            "master {:?} via sentinels {}",
+            o.master_name,
+            o.sentinel_addrs.join(",")
+        ),
+        RedisConnOpt::Cluster(o) => format!("cluster {}", o.addrs.join(",")),
     }
 }
 

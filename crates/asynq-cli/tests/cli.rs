@@ -409,6 +409,21 @@ async fn connection_settings_and_errors() {
         asynq_in(home, &[("URI", &addr)], &["queue", "ls"]).ok(),
         "default\n"
     );
+    // Boolean flags take a value only with `=` (Go's pflag), so a subcommand after them stays
+    // a subcommand.
+    let r = asynq_in(
+        home,
+        &[],
+        &["--tls=false", "-u", &addr, "--insecure", "queue", "ls"],
+    );
+    assert_eq!(r.ok(), "default\n");
+    // A repeated flag: the last one wins (Go's pflag).
+    let r = asynq_in(
+        home,
+        &[],
+        &["-u", "127.0.0.1:1", "-u", &addr, "queue", "ls"],
+    );
+    assert_eq!(r.ok(), "default\n");
     // The flag beats the environment.
     let r = asynq_in(
         home,

@@ -162,3 +162,61 @@ pub fn render_events(
     write_table(out, &mut t)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use asynq_inspect::{Task, TaskOption};
+    use time::macros::datetime;
+
+    #[test]
+    fn entries_and_events_like_go() {
+        let now = datetime!(2026-11-23 01:48:07 UTC);
+        let entry = |id: &str, spec: &str, prev| SchedulerEntry {
+            id: id.into(),
+            spec: spec.into(),
+            task: Task::new("report:run", "{}"),
+            opts: vec![TaskOption::queue("low"), TaskOption::max_retry(3)],
+            next: now + time::Duration::seconds(12),
+            prev,
+        };
+        let entries = vec![
+            entry("e2", "@every 30s", Some(now - time::Duration::seconds(18))),
+            entry("e1", "0 * * * *", None),
+        ];
+        let mut out = Vec::new();
+        render_entries(&mut out, entries, now).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(
+            lines[0].split_whitespace().collect::<Vec<_>>(),
+            ["EntryID", "Spec", "Type", "Payload", "Options", "Next", "Prev"]
+        );
+        // Sorted by spec: "0 * * * *" < "@every 30s".
+        assert!(lines[2].starts_with("e1"), "{out}");
+        assert!(lines[2].contains("[Queue(\"low\") MaxRetry(3)]"), "{out}");
+        assert!(
+            lines[2].contains("In 12s") && lines[2].ends_with("N/A"),
+            "{out}"
+        );
+        assert!(lines[3].ends_with("18s ago"), "{out}");
+
+        let events = [SchedulerEnqueueEvent {
+            task_id: "t1".into(),
+            enqueued_at: now,
+        }];
+        let mut out = Vec::new();
+        render_events(&mut out, "e1", &events).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert_eq!(
+            out,
+            "TaskID  EnqueuedAt\n------- ------------------------------\nt1      2026-11-23 01:48:07 +0000 UTC\n"
+        );
+        let mut out = Vec::new();
+        render_events(&mut out, "e1", &[]).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "No scheduler enqueue events found for entry: e1\n"
+        );
+    }
+}

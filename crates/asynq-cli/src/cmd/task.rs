@@ -59,8 +59,8 @@ pub struct ListArgs {
     #[arg(long, default_value_t = 30, allow_negative_numbers = true)]
     pub size: i64,
     /// group to inspect (required for listing aggregating tasks)
-    #[arg(short, long, default_value = "")]
-    pub group: String,
+    #[arg(short, long)]
+    pub group: Option<String>,
 }
 
 /// Arguments of `asynq task cancel`.
@@ -92,8 +92,8 @@ pub struct BulkArgs {
     #[arg(short, long)]
     pub state: String,
     /// group to which the tasks belong (required for aggregating tasks)
-    #[arg(short, long, default_value = "")]
-    pub group: String,
+    #[arg(short, long)]
+    pub group: Option<String>,
 }
 
 /// Runs a `task` subcommand.
@@ -153,22 +153,23 @@ fn parse_state(s: &str) -> Option<TaskState> {
 }
 
 /// Go's error when `--group` is missing: `flag --group is required for <what>`.
-fn require_group(group: &str, what: &str) -> Result<(), CliError> {
-    if group.is_empty() {
-        Err(CliError::Usage(format!(
+fn require_group<'g>(group: &'g Option<String>, what: &str) -> Result<&'g str, CliError> {
+    match group.as_deref() {
+        Some(g) if !g.is_empty() => Ok(g),
+        _ => Err(CliError::Usage(format!(
             "flag --group is required for {what}"
-        )))
-    } else {
-        Ok(())
+        ))),
     }
 }
 
 async fn list(a: ListArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
     let state = parse_state(&a.state)
         .ok_or_else(|| CliError::Usage(format!("state={:?} is not supported", a.state)))?;
-    if state == TaskState::Aggregating {
-        require_group(&a.group, "listing aggregating tasks")?;
-    }
+    let group = if state == TaskState::Aggregating {
+        require_group(&a.group, "listing aggregating tasks")?
+    } else {
+        ""
+    };
     check_page(a.page, a.size)?;
     let opts = ListOptions::default().page_size(a.size).page(a.page);
     let inspector = ctx.inspector().await?;
@@ -180,17 +181,10 @@ async fn list(a: ListArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         TaskState::Retry => inspector.list_retry_tasks(q, opts).await,
         TaskState::Archived => inspector.list_archived_tasks(q, opts).await,
         TaskState::Completed => inspector.list_completed_tasks(q, opts).await,
-        TaskState::Aggregating => inspector.list_aggregating_tasks(q, &a.group, opts).await,
+        TaskState::Aggregating => inspector.list_aggregating_tasks(q, group, opts).await,
     }
     .map_err(CliError::inspect(format!("could not list {state} tasks")))?;
-    render_list(
-        ctx.out,
-        q,
-        &a.group,
-        state,
-        &tasks,
-        OffsetDateTime::now_utc(),
-    )
+    render_list(ctx.out, q, group, state, &tasks, OffsetDateTime::now_utc())
 }
 
 /// Prints a page of tasks with Go's columns for `state`, or Go's "No ... tasks" line.
@@ -280,7 +274,7 @@ pub fn render_list(
                     t.task_type.clone(),
                     payload(t),
                     past_time(t.completed_at),
-                    printable_bytes(t.result.as_deref().unwrap_or_default()),
+                    result_text(t.result.as_deref()),
                 ]);
             }
             tbl
@@ -330,9 +324,11 @@ pub fn render_task_info(
     )?;
     if info.state == TaskState::Completed {
         writeln!(out, "Completed at:      {}", past_time(info.completed_at))?;
-        if let Some(r) = &info.result {
-            writeln!(out, "Result:            {}", printable_bytes(r))?;
-        }
+        writeln!(
+            out,
+            "Result:            {}",
+            result_text(info.result.as_deref())
+        )?;
     }
     if !info.last_err.is_empty() {
         writeln!(out)?;
@@ -341,6 +337,14 @@ pub fn render_task_info(
         writeln!(out, "Error message: {}", info.last_err)?;
     }
     Ok(())
+}
+
+/// A task's result: empty when there is none, else like a payload.
+fn result_text(result: Option<&[u8]>) -> String {
+    match result {
+        None | Some([]) => String::new(),
+        Some(r) => printable_bytes(r),
+    }
 }
 
 async fn cancel(a: CancelArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
@@ -382,11 +386,13 @@ async fn bulk(kind: Bulk, a: BulkArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError
     let state = state
         .filter(|s| allowed.contains(s))
         .ok_or_else(|| CliError::Usage(format!("unsupported state {:?}", a.state)))?;
-    if state == Aggregating {
-        require_group(&a.group, "aggregating tasks")?;
-    }
+    let g = if state == Aggregating {
+        require_group(&a.group, "aggregating tasks")?
+    } else {
+        ""
+    };
     let inspector = ctx.inspector().await?;
-    let (q, g) = (a.queue.as_str(), a.group.as_str());
+    let q = a.queue.as_str();
     let (n, verb) = match kind {
         Bulk::Archive => (
             match state {

@@ -178,8 +178,8 @@ pub async fn run(args: StatsArgs, ctx: &mut Ctx<'_>) -> Result<(), CliError> {
         redis,
     };
     if args.json {
-        serde_json::to_writer(&mut *ctx.out, &full)?;
-        writeln!(ctx.out)?;
+        let json = serde_json::to_string(&full)?;
+        writeln!(ctx.out, "{json}")?;
         return Ok(());
     }
     render(ctx.out, &infos, &full, ctx.cluster)

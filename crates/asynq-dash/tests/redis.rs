@@ -142,7 +142,10 @@ async fn every_view_from_a_real_redis() {
     assert_on_screen(&app, &["t-grp"]);
 
     let expected: [(TaskState, &[&str]); 4] = [
-        (TaskState::Scheduled, &["t-sched", "in 59m"]),
+        (
+            TaskState::Scheduled,
+            &["t-sched", "Next Process Time", "  in "],
+        ),
         (TaskState::Retry, &["t-retry", "smtp down", "1/25"]),
         (TaskState::Archived, &["t-archived", "gave up"]),
         (TaskState::Completed, &["t-done", "Completion Time"]),

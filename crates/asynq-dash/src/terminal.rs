@@ -27,18 +27,27 @@ impl Tui {
     /// Switches the terminal to dashboard mode and installs a panic hook that restores it
     /// before the previous hook prints the panic.
     pub fn enter() -> io::Result<Tui> {
+        // Raw mode first: when it fails (no terminal) there is nothing to undo.
+        enable_raw_mode()?;
+        let terminal = match Terminal::new(CrosstermBackend::new(io::stdout())) {
+            Ok(t) => t,
+            Err(e) => {
+                let _ = disable_raw_mode();
+                return Err(e);
+            }
+        };
         let previous_hook: Hook = Arc::from(panic::take_hook());
         let chained = previous_hook.clone();
         panic::set_hook(Box::new(move |info| {
             restore_terminal();
             chained(info);
         }));
+        // From here on, dropping `tui` (on any error below) restores the terminal and the hook.
         let mut tui = Tui {
-            terminal: Terminal::new(CrosstermBackend::new(io::stdout()))?,
+            terminal,
             previous_hook,
             restored: false,
         };
-        enable_raw_mode()?;
         execute!(io::stdout(), EnterAlternateScreen, Hide)?;
         tui.terminal.clear()?;
         Ok(tui)

@@ -2255,3 +2255,301 @@ async fn t27_rust_pause_stops_a_go_server_on_that_queue_only() {
     let summary = go_server.stop().await;
     assert_eq!(summary.handled, 6);
 }
+
+// ---------------------------------------------------------------------------
+// Bulk methods and missing queues (T43 to T45, §5.1).
+
+/// `side`'s bulk method `op` on the tasks of `state` in `q` (group `g` for aggregating).
+async fn bulk(env: &Env, insp: &Inspector, side: Side, op: GoBulk, q: &str, state: &str) -> i64 {
+    if op == GoBulk::Delete {
+        return delete_all(env, insp, side, q, state).await;
+    }
+    if side == Side::Go {
+        let res = if state == "aggregating" {
+            env.go.bulk_group(op, q, "g").await
+        } else {
+            env.go.bulk(op, q, state).await
+        };
+        return res.unwrap_or_else(|e| panic!("Go {op:?} all {state} of {q}: {e}"));
+    }
+    match (op, state) {
+        (GoBulk::Run, "scheduled") => insp.run_all_scheduled_tasks(q).await,
+        (GoBulk::Run, "retry") => insp.run_all_retry_tasks(q).await,
+        (GoBulk::Run, "archived") => insp.run_all_archived_tasks(q).await,
+        (GoBulk::Run, "aggregating") => insp.run_all_aggregating_tasks(q, "g").await,
+        (GoBulk::Archive, "pending") => insp.archive_all_pending_tasks(q).await,
+        (GoBulk::Archive, "scheduled") => insp.archive_all_scheduled_tasks(q).await,
+        (GoBulk::Archive, "retry") => insp.archive_all_retry_tasks(q).await,
+        (GoBulk::Archive, "aggregating") => insp.archive_all_aggregating_tasks(q, "g").await,
+        other => panic!("no bulk method {other:?}"),
+    }
+    .unwrap_or_else(|e| panic!("Rust {op:?} all {state} of {q}: {e}"))
+}
+
+/// Adds `n` tasks in `state` to `q` with `side`'s client, with IDs `<tag><state>-<i>` (the
+/// same in every queue, so that Redis orders equal scores alike): pending, scheduled,
+/// aggregating in group `g`, or retry and completed through the Rust broker (which needs `q`
+/// to have no other pending task then).
+async fn add_tasks(
+    env: &Env,
+    broker: &Broker,
+    q: &str,
+    side: Side,
+    (state, n, tag): (&str, usize, &str),
+) -> Vec<String> {
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let id = format!("{tag}{state}-{i}");
+        let mut go = GoOptions {
+            task_id: Some(id.clone()),
+            ..GoOptions::default()
+        };
+        let mut rs = vec![TaskOption::queue(q), TaskOption::task_id(id.clone())];
+        match state {
+            "scheduled" => {
+                go.process_in_ms = Some(HOUR_MS + i as i64 * 1000);
+                rs.push(TaskOption::process_in(HOUR + Duration::from_secs(i as u64)));
+            }
+            "aggregating" => {
+                go.group = Some("g".to_owned());
+                rs.push(TaskOption::group("g"));
+            }
+            "completed" => {
+                go.retention_ms = Some(HOUR_MS);
+                rs.push(TaskOption::retention(HOUR));
+            }
+            _ => {}
+        }
+        match side {
+            Side::Go => {
+                env.go_enqueue(go_task(q, "bulk", id.clone(), go)).await;
+            }
+            Side::Rust => {
+                env.rust_enqueue(Task::new("bulk", id.clone()), &rs).await;
+            }
+        }
+        match state {
+            "retry" => {
+                let msg = env.make_active(broker, q, &id).await;
+                let at = OffsetDateTime::now_utc() + HOUR + Duration::from_secs(i as u64);
+                broker.retry(&msg, at, "boom", true).await.expect("retry");
+            }
+            "completed" => {
+                let msg = env.make_active(broker, q, &id).await;
+                broker.mark_as_complete(&msg).await.expect("complete");
+            }
+            _ => {}
+        }
+        ids.push(id);
+    }
+    ids
+}
+
+/// The IDs of `q` per index, each with its hash's state and sorted (the order of equal
+/// scores depends on when each side ran), and pending in processing order.
+async fn layout(env: &Env, q: &str) -> (Vec<String>, Vec<(String, Vec<String>)>) {
+    let mut pending = env.raw.lrange(&key(q, "pending")).await;
+    pending.reverse();
+    let mut indexes = vec![("pending".to_owned(), pending.clone())];
+    for index in ["scheduled", "retry", "archived", "completed", "g:g"] {
+        let ids = env.raw.zrange_withscores(&key(q, index)).await;
+        indexes.push((
+            index.to_owned(),
+            ids.into_iter().map(|(id, _)| id).collect(),
+        ));
+    }
+    let mut out = Vec::new();
+    for (index, ids) in indexes {
+        let mut names = Vec::new();
+        for id in ids {
+            let state = env.state(q, &id).await.unwrap_or_default();
+            names.push(format!("{id}:{state}"));
+        }
+        names.sort();
+        out.push((index, names));
+    }
+    (pending, out)
+}
+
+/// The source index of a bulk method, in the order the method takes it: ascending score for
+/// the ZSETs, processing order for pending.
+async fn source_order(env: &Env, q: &str, state: &str) -> Vec<String> {
+    if state == "pending" {
+        let mut ids = env.raw.lrange(&key(q, "pending")).await;
+        ids.reverse();
+        return ids;
+    }
+    let index = if state == "aggregating" { "g:g" } else { state };
+    let ids = env.raw.zrange_withscores(&key(q, index)).await;
+    ids.into_iter().map(|(id, _)| id).collect()
+}
+
+/// The RunAll*, ArchiveAll* and DeleteAll* methods on the same content written by the other
+/// side (one queue Rust-written and acted on by Go, one Go-written and acted on by Rust): the
+/// same counts and the same tasks in each index, in the same state, after each call; the
+/// RunAll methods append the tasks to pending in ascending score order (Go `runAllCmd`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn t45_bulk_methods_agree_with_go() {
+    let env = Env::start().await;
+    let insp = env.inspector().await;
+    let broker = env.broker().await;
+    let queues = [("qbgo", Side::Go), ("qbrs", Side::Rust)];
+    for (q, actor) in queues {
+        let writer = actor.other();
+        for spec in [
+            ("retry", 2, ""),
+            ("completed", 2, ""),
+            ("scheduled", 3, ""),
+            ("aggregating", 2, ""),
+            ("pending", 2, "a-"),
+        ] {
+            add_tasks(&env, &broker, q, writer, spec).await;
+        }
+        // Two archived ones, archived by the writer's Inspector.
+        for id in add_tasks(&env, &broker, q, writer, ("pending", 2, "b-")).await {
+            match writer {
+                Side::Go => env.go.archive_task(q, &id).await.expect("Go archive"),
+                Side::Rust => insp.archive_task(q, &id).await.expect("Rust archive"),
+            }
+        }
+    }
+    let steps: [(GoBulk, &str, i64); 10] = [
+        (GoBulk::Run, "retry", 2),
+        (GoBulk::Archive, "scheduled", 3),
+        (GoBulk::Run, "archived", 5),
+        (GoBulk::Run, "scheduled", 0),
+        (GoBulk::Archive, "aggregating", 2),
+        (GoBulk::Archive, "pending", 9),
+        (GoBulk::Run, "archived", 11),
+        (GoBulk::Delete, "completed", 2),
+        (GoBulk::Archive, "retry", 0),
+        (GoBulk::Delete, "pending", 11),
+    ];
+    for (op, state, n) in steps {
+        let mut layouts = Vec::new();
+        for (q, actor) in queues {
+            let (pending_before, _) = layout(&env, q).await;
+            let source = source_order(&env, q, state).await;
+            let got = bulk(&env, &insp, actor, op, q, state).await;
+            assert_eq!(got, n, "{actor:?} {op:?} all {state} of {q}");
+            let (pending, names) = layout(&env, q).await;
+            if op == GoBulk::Run {
+                let want: Vec<String> = pending_before.into_iter().chain(source).collect();
+                assert_eq!(pending, want, "{actor:?} {op:?} all {state}: pending order");
+            }
+            layouts.push(names);
+        }
+        assert_eq!(
+            layouts[1], layouts[0],
+            "after {op:?} all {state}: Rust-acted (left) vs Go-acted (right)"
+        );
+    }
+    // Aggregating again, then RunAllAggregating: the group and its name go.
+    for (q, actor) in queues {
+        add_tasks(&env, &broker, q, actor.other(), ("aggregating", 2, "c-")).await;
+        let source = source_order(&env, q, "aggregating").await;
+        assert_eq!(
+            bulk(&env, &insp, actor, GoBulk::Run, q, "aggregating").await,
+            2
+        );
+        assert_eq!(layout(&env, q).await.0, source);
+        assert!(env.raw.smembers(&key(q, "groups")).await.is_empty());
+        assert!(!env.raw.exists(&key(q, "g:g")).await);
+        let go = env.go.list_tasks(q, "pending").await.expect("Go pending");
+        let rs = insp
+            .list_pending_tasks(q, page(100, 1))
+            .await
+            .expect("Rust pending");
+        assert_eq!(rs.len(), 2);
+        for (r, g) in rs.iter().zip(&go) {
+            assert_same(r, g, "run from a group");
+        }
+    }
+    assert_eq!(layout(&env, "qbrs").await.1, layout(&env, "qbgo").await.1);
+}
+
+/// §5.1: what each side reports for a queue that does not exist, method by method. Go returns
+/// ErrQueueNotFound from GetTaskInfo and the listings, and its internal `NOT_FOUND` error
+/// (not ErrQueueNotFound) from GetQueueInfo and the bulk methods; the Rust
+/// Inspector returns QueueNotFound from all of them. Groups, Pause and Unpause do not check.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn t47_missing_queue_is_reported_alike() {
+    let env = Env::start().await;
+    let insp = env.inspector().await;
+    let q = "missing";
+    let not_found = "NOT_FOUND: queue \"missing\" does not exist";
+
+    let e = expect_go_err(env.go.queue_info(q).await, "Go GetQueueInfo");
+    assert_eq!(e.error, not_found);
+    assert!(insp
+        .get_queue_info(q)
+        .await
+        .expect_err("Rust")
+        .is_queue_not_found());
+    let e = expect_go_err(env.go.task_info(q, "x").await, "Go GetTaskInfo");
+    assert_eq!(e.kind, "queue_not_found");
+    assert!(insp
+        .get_task_info(q, "x")
+        .await
+        .expect_err("Rust")
+        .is_queue_not_found());
+    for state in STATES {
+        let e = expect_go_err(env.go.list_tasks(q, state).await, state);
+        assert_eq!(e.kind, "queue_not_found", "Go List{state}");
+        let err = rust_list(&insp, q, state, page(10, 1))
+            .await
+            .expect_err(state);
+        assert!(err.is_queue_not_found(), "Rust list {state}: {err:?}");
+    }
+    let e = expect_go_err(env.go.list_aggregating(q, "g").await, "Go ListAggregating");
+    assert_eq!(e.kind, "queue_not_found");
+    let err = insp
+        .list_aggregating_tasks(q, "g", page(10, 1))
+        .await
+        .expect_err("Rust list aggregating");
+    assert!(err.is_queue_not_found(), "{err:?}");
+    for (op, state) in [
+        (GoBulk::Run, "scheduled"),
+        (GoBulk::Archive, "pending"),
+        (GoBulk::Delete, "archived"),
+    ] {
+        // Go wraps the error of its queue check once more, with a code that varies.
+        let e = expect_go_err(env.go.bulk(op, q, state).await, "Go bulk");
+        assert!(
+            e.error
+                .ends_with(": INTERNAL_ERROR: queue \"missing\" does not exist")
+                && e.kind == "other",
+            "Go {op:?} all {state}: {e}"
+        );
+    }
+    assert!(insp
+        .run_all_scheduled_tasks(q)
+        .await
+        .expect_err("Rust run all")
+        .is_queue_not_found());
+    assert!(insp
+        .archive_all_pending_tasks(q)
+        .await
+        .expect_err("Rust archive all")
+        .is_queue_not_found());
+    assert!(insp
+        .delete_all_archived_tasks(q)
+        .await
+        .expect_err("Rust delete all")
+        .is_queue_not_found());
+
+    assert_eq!(env.go.groups(q).await, Ok(Vec::new()));
+    assert!(insp.groups(q).await.expect("Rust groups").is_empty());
+    env.go.pause(q).await.expect("Go pause of a missing queue");
+    insp.unpause_queue(q)
+        .await
+        .expect("Rust unpause of a missing queue");
+    insp.pause_queue(q)
+        .await
+        .expect("Rust pause of a missing queue");
+    env.go
+        .unpause(q)
+        .await
+        .expect("Go unpause of a missing queue");
+    assert!(env.raw.smembers("asynq:queues").await.is_empty());
+}

@@ -25,7 +25,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Run the whole test suite (needs redis-server, redis-cli, redis-sentinel and go).
+    /// Run the whole test suite (needs redis-server, redis-cli, redis-sentinel, go and tmux).
     Test {
         /// Extra arguments passed to `cargo test` (e.g. a test name filter).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -67,7 +67,7 @@ fn main() -> ExitCode {
 }
 
 fn test(args: &[String]) -> Result<(), String> {
-    prereq::check(&["redis-server", "redis-cli", "redis-sentinel", "go"])?;
+    prereq::check(&["redis-server", "redis-cli", "redis-sentinel", "go", "tmux"])?;
     let mut cmd = cargo();
     cmd.args(["test", "--workspace"]).args(args);
     run(&mut cmd)

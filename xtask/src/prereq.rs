@@ -37,6 +37,7 @@ fn install_hint(program: &str) -> &'static str {
             "install Redis >= 6.2 with `apt-get install -y redis-server redis-tools redis-sentinel`"
         }
         "go" => "install Go >= 1.24 (https://go.dev/dl) to run the Go interop tests",
+        "tmux" => "install tmux (`apt-get install -y tmux`): the `asynq dash` test drives the binary in it",
         _ => "install it and put it on PATH",
     }
 }

@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use asynq_client::{ClientError, Task, TaskOption};
+use asynq_inspect::{InspectError, Inspector, ListOptions};
 use asynq_interop::{GoBehaviour, GoOptions, GoServeOptions, GoTask};
 use asynq_proto::{decode_server_info, decode_task_message, decode_worker_info, TaskMessage};
 use asynq_test_support::Raw;
@@ -625,6 +626,9 @@ struct FuzzStats {
     go_enqueued: u64,
     go_rejected: u64,
     go_queue_info_calls: u64,
+    /// Rust Inspector operations that succeeded, and those refused for the task's state.
+    inspector_ops: u64,
+    inspector_refused: u64,
 }
 
 /// The T54 handler: does what the payload says (the [`GoBehaviour`] language), and counts
@@ -826,11 +830,67 @@ async fn check_indexes(raw: &Raw, q: &str) -> QueueIndexes {
     found
 }
 
+/// One random Rust Inspector operation on queue `q`: mostly a single-task action (run,
+/// archive, delete, update payload) on a task picked from a random listing, sometimes a bulk
+/// method. Returns whether it succeeded; the refusals a concurrent run can cause (the task
+/// moved on, is active, pending, already archived, not scheduled) return false, and any other
+/// error fails the test.
+async fn fuzz_inspector_op(insp: &Inspector, rng: &mut Rng, q: &str) -> bool {
+    let res: Result<(), InspectError> = if rng.chance(8) {
+        let g = rng.pick(&FUZZ_GROUPS);
+        match rng.below(9) {
+            0 => insp.run_all_scheduled_tasks(q).await.map(drop),
+            1 => insp.run_all_retry_tasks(q).await.map(drop),
+            2 => insp.run_all_archived_tasks(q).await.map(drop),
+            3 => insp.run_all_aggregating_tasks(q, g).await.map(drop),
+            4 => insp.archive_all_scheduled_tasks(q).await.map(drop),
+            5 => insp.archive_all_retry_tasks(q).await.map(drop),
+            6 => insp.archive_all_aggregating_tasks(q, g).await.map(drop),
+            7 => insp.delete_all_completed_tasks(q).await.map(drop),
+            _ => insp.delete_all_archived_tasks(q).await.map(drop),
+        }
+    } else {
+        let opts = ListOptions::default().page_size(20);
+        let listed = match rng.below(6) {
+            0 => insp.list_pending_tasks(q, opts).await,
+            1 => insp.list_active_tasks(q, opts).await,
+            2 => insp.list_scheduled_tasks(q, opts).await,
+            3 => insp.list_retry_tasks(q, opts).await,
+            4 => insp.list_archived_tasks(q, opts).await,
+            _ => insp.list_completed_tasks(q, opts).await,
+        };
+        let listed = listed.unwrap_or_else(|e| panic!("Rust Inspector listing of {q}: {e}"));
+        if listed.is_empty() {
+            return false;
+        }
+        let id = listed[rng.below(listed.len() as u64) as usize].id.clone();
+        match rng.below(4) {
+            0 => insp.run_task(q, &id).await,
+            1 => insp.archive_task(q, &id).await,
+            2 => insp.delete_task(q, &id).await,
+            _ => {
+                let payload = GoBehaviour::default().payload();
+                insp.update_task_payload(q, &id, payload).await
+            }
+        }
+    };
+    match res {
+        Ok(()) => true,
+        Err(
+            InspectError::TaskNotFound { .. }
+            | InspectError::FailedPrecondition(_)
+            | InspectError::TaskAlreadyArchived { .. },
+        ) => false,
+        Err(e) => panic!("Rust Inspector operation on {q}: {e:?}"),
+    }
+}
+
 /// T54: for a few seconds, a seeded random mix of Rust client enqueues (immediate,
 /// scheduled, unique, group, retention, task ID) and Go client enqueues over three queues is
 /// processed by a Rust server with random outcomes (success, result, error, skip-retry,
-/// revoke, panic); the server is replaced half-way (requeue on shutdown) and Go
-/// `GetQueueInfo` is called while it runs. After everything has stopped, every ID in every
+/// revoke, panic); the server is replaced half-way (requeue on shutdown), Go
+/// `GetQueueInfo` is called while it runs, and so are random Rust Inspector operations
+/// (single-task and bulk). After everything has stopped, every ID in every
 /// index has a hash in the matching state, every hash is in exactly the indexes of its state,
 /// and Go v0.26.0 `GetQueueInfo` and the state listings, Go v0.25.1 `GetQueueInfo`, and
 /// asynqmon v0.7.2 (asynq v0.24.1; the last two without the `MEMORY USAGE` nil guards) queue
@@ -898,6 +958,31 @@ async fn t54_random_run_leaves_no_dangling_ids() {
         })
     };
 
+    // Rust Inspector operations, alongside.
+    let inspector_side = {
+        let insp = Inspector::connect(env.opt.clone())
+            .await
+            .expect("Rust Inspector");
+        let stats = stats.clone();
+        let mut rng = Rng(seed ^ 0x1A5E_C70B_0B5E_55ED);
+        tokio::spawn(async move {
+            let start = Instant::now();
+            while start.elapsed() < FUZZ_TIME {
+                let q = rng.pick(&FUZZ_QUEUES);
+                let ok = fuzz_inspector_op(&insp, &mut rng, q).await;
+                {
+                    let mut s = stats.lock().expect("stats");
+                    if ok {
+                        s.inspector_ops += 1;
+                    } else {
+                        s.inspector_refused += 1;
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(rng.below(15))).await;
+            }
+        })
+    };
+
     let mut rng = Rng(seed);
     let start = Instant::now();
     let mut server = Some(server);
@@ -926,6 +1011,7 @@ async fn t54_random_run_leaves_no_dangling_ids() {
         tokio::time::sleep(Duration::from_millis(rng.below(8))).await;
     }
     go_side.await.expect("Go side");
+    inspector_side.await.expect("Rust Inspector side");
     // Let the last tasks run for a moment, then stop everything.
     tokio::time::sleep(Duration::from_millis(300)).await;
     server.take().expect("server").shutdown().await;
@@ -979,6 +1065,39 @@ async fn t54_random_run_leaves_no_dangling_ids() {
                     .len(),
             ),
             "Go QueueInfo of {q}: {info:?}"
+        );
+        let rs_info = Inspector::connect(env.opt.clone())
+            .await
+            .expect("Rust Inspector")
+            .get_queue_info(q)
+            .await
+            .unwrap_or_else(|e| panic!("Rust get_queue_info({q}): {e}"));
+        assert_eq!(
+            (
+                rs_info.size,
+                rs_info.groups,
+                rs_info.pending,
+                rs_info.scheduled,
+                rs_info.retry,
+                rs_info.archived,
+                rs_info.completed,
+                rs_info.aggregating,
+                rs_info.processed_total,
+                rs_info.failed_total,
+            ),
+            (
+                info.size,
+                info.groups,
+                info.pending,
+                info.scheduled,
+                info.retry,
+                info.archived,
+                info.completed,
+                info.aggregating,
+                info.processed_total,
+                info.failed_total,
+            ),
+            "Rust (left) and Go (right) QueueInfo of {q}"
         );
         let old_info = old
             .queue_info(q)
@@ -1064,6 +1183,7 @@ async fn t54_random_run_leaves_no_dangling_ids() {
         "{stats:?}"
     );
     assert!(calls > 50, "only {calls} handler calls");
+    assert!(stats.inspector_ops > 10, "{stats:?}");
 }
 
 // ---------------------------------------------------------------------------

@@ -563,6 +563,10 @@ async fn compare_queue_info(env: &Env, insp: &Inspector, q: &str) -> (GoQueueInf
         "latency of {q}: Rust {rs_latency} ms, Go {} ms ({between} ms apart)",
         go.latency_ms
     );
+    println!(
+        "MemoryUsage of {q}: Go {} bytes, Rust {} bytes",
+        go.memory_usage, rs.memory_usage
+    );
     assert!(go.memory_usage > 0, "Go MemoryUsage {}", go.memory_usage);
     assert!(rs.memory_usage > 0, "Rust memory_usage {}", rs.memory_usage);
     let ts = rs.timestamp.unix_timestamp();
@@ -2552,4 +2556,47 @@ async fn t47_missing_queue_is_reported_alike() {
         .await
         .expect("Go unpause of a missing queue");
     assert!(env.raw.smembers("asynq:queues").await.is_empty());
+}
+
+/// T43 and T44 on aggregating tasks: RunTask, ArchiveTask and DeleteTask of group members,
+/// Go-written ones by the Rust Inspector and Rust-written ones by Go. Each leaves the same
+/// tasks in the same states on both sides, and a group left empty loses its name in
+/// `groups` (and its ZSET).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn t44_single_task_actions_on_group_members_agree() {
+    let env = Env::start().await;
+    let insp = env.inspector().await;
+    let broker = env.broker().await;
+    let queues = [("qggo", Side::Go), ("qgrs", Side::Rust)];
+    for (q, actor) in queues {
+        let ids = add_tasks(&env, &broker, q, actor.other(), ("aggregating", 3, "")).await;
+        let act = |i: usize, what: &'static str| {
+            let (env, insp, id) = (&env, &insp, ids[i].clone());
+            async move {
+                match (actor, what) {
+                    (Side::Go, "run") => env.go.run_task(q, &id).await.expect("Go run"),
+                    (Side::Go, "archive") => env.go.archive_task(q, &id).await.expect("Go archive"),
+                    (Side::Go, _) => env.go.delete_task(q, &id).await.expect("Go delete"),
+                    (Side::Rust, "run") => insp.run_task(q, &id).await.expect("Rust run"),
+                    (Side::Rust, "archive") => {
+                        insp.archive_task(q, &id).await.expect("Rust archive")
+                    }
+                    (Side::Rust, _) => insp.delete_task(q, &id).await.expect("Rust delete"),
+                }
+            }
+        };
+        act(0, "run").await;
+        assert_eq!(env.raw.smembers(&key(q, "groups")).await.len(), 1);
+        act(1, "archive").await;
+        assert_eq!(env.raw.smembers(&key(q, "groups")).await.len(), 1);
+        act(2, "delete").await;
+        assert!(env.raw.smembers(&key(q, "groups")).await.is_empty(), "{q}");
+        assert!(!env.raw.exists(&key(q, "g:g")).await, "{q}");
+        assert_eq!(env.state(q, &ids[0]).await.as_deref(), Some("pending"));
+        assert_eq!(env.state(q, &ids[1]).await.as_deref(), Some("archived"));
+        assert_eq!(env.state(q, &ids[2]).await, None);
+        compare_queue_tasks(&env, &insp, q).await;
+    }
+    assert_eq!(env.queue_keys("qgrs").await, env.queue_keys("qggo").await);
+    assert_eq!(layout(&env, "qgrs").await, layout(&env, "qggo").await);
 }

@@ -245,3 +245,37 @@ async fn actions_through_one_cli_are_seen_by_the_other() {
     assert!(!g.ok().contains("r1"), "{}", g.stdout);
     assert_eq!(inspect("r1").await, TaskState::Pending);
 }
+
+#[tokio::test]
+#[ignore = "needs ASYNQ_GO_CLI: Go's CLI module is not on the Go module proxy"]
+async fn server_ls_agree_on_a_rust_written_server() {
+    let env = Env::start().await;
+    let started = time::OffsetDateTime::now_utc() - std::time::Duration::from_secs(90);
+    let info = asynq_proto::ServerInfo {
+        host: "worker-host".into(),
+        pid: 4242,
+        server_id: "sid-1".into(),
+        concurrency: 10,
+        queues: [("default".to_string(), 3), ("critical".to_string(), 6)].into(),
+        strict_priority: false,
+        status: "active".into(),
+        start_time: Some(asynq_proto::timestamp_from_datetime(started)),
+        active_worker_count: 0,
+    };
+    env.broker
+        .write_server_state(&info, &[], std::time::Duration::from_secs(30))
+        .await
+        .expect("write server state");
+    let (rust, gocli) = (env.asynq(&["server", "ls"]), go(&env, &["server", "ls"]));
+    println!(
+        "--- Rust asynq server ls\n{}--- Go asynq server ls\n{}",
+        rust.stdout, gocli.stdout
+    );
+    // The rows under the `Host ...` header: everything but the uptime, which may tick between
+    // the two runs, is the same.
+    let (r, g) = (table(rust.ok(), "Host"), table(gocli.ok(), "Host"));
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(g.len(), 1, "{g:?}");
+    assert_eq!(r[0][..6], g[0][..6]);
+    assert!(r[0][6].starts_with("1m3") && r[0][7] == "ago", "{r:?}");
+}

@@ -38,6 +38,20 @@ pub fn pending_key(qname: &str) -> String {
     queue_key_prefix(qname) + "pending"
 }
 
+/// `asynq:{<q>}:wakeup`: pub/sub channel (not a key) on which the Rust scripts announce that
+/// the pending list of `q` went from empty to non-empty, so idle Rust workers fetch at once.
+/// Go neither publishes nor subscribes to it; the scripts derive it from [`pending_key`].
+pub fn wakeup_channel(qname: &str) -> String {
+    queue_key_prefix(qname) + "wakeup"
+}
+
+/// The queue of a [`wakeup_channel`] name, `None` for any other channel.
+pub fn queue_of_wakeup_channel(channel: &str) -> Option<&str> {
+    channel
+        .strip_prefix("asynq:{")?
+        .strip_suffix("}:wakeup")
+}
+
 /// `asynq:{<q>}:active`: LIST of task IDs being processed. Go `ActiveKey`.
 pub fn active_key(qname: &str) -> String {
     queue_key_prefix(qname) + "active"
@@ -236,10 +250,23 @@ mod tests {
             (ALL_SCHEDULERS.to_string(), "asynq:schedulers"),
             (ALL_QUEUES.to_string(), "asynq:queues"),
             (CANCEL_CHANNEL.to_string(), "asynq:cancel"),
+            (wakeup_channel("default"), "asynq:{default}:wakeup"),
         ];
         for (got, want) in cases {
             assert_eq!(got, want);
         }
+    }
+
+    #[test]
+    fn wakeup_channel_is_the_pending_key_with_wakeup_for_pending() {
+        for q in ["default", "a:b", "{x}", "with space"] {
+            let pending = pending_key(q);
+            let derived = format!("{}wakeup", &pending[..pending.len() - "pending".len()]);
+            assert_eq!(wakeup_channel(q), derived);
+            assert_eq!(queue_of_wakeup_channel(&wakeup_channel(q)), Some(q));
+        }
+        assert_eq!(queue_of_wakeup_channel(CANCEL_CHANNEL), None);
+        assert_eq!(queue_of_wakeup_channel("asynq:{q}:pending"), None);
     }
 
     #[test]

@@ -42,4 +42,5 @@ pub use ops::batch::BatchItem;
 pub use ops::cancel::CancellationSubscription;
 pub use ops::dequeue::Dequeued;
 pub use ops::janitor::DEFAULT_JANITOR_BATCH_SIZE;
+pub use ops::subscription::{Notice, Subscription};
 pub use state::TaskState;

@@ -82,6 +82,7 @@ mod handler_error;
 mod healthcheck;
 mod heartbeat;
 mod hooks;
+mod idle;
 mod janitor;
 mod lease;
 mod mux;

@@ -27,7 +27,7 @@ pub(crate) struct Processor {
 /// How many dequeues may be under way at once. Go dequeues one task at a time, so a server
 /// takes at most one task per Redis round trip; a few concurrent dequeues (each still holding
 /// a permit first, so at most `concurrency` tasks are ever taken) keep the connection busy.
-/// Each fetcher polls an empty queue set on its own, `task_check_interval` apart on average.
+/// While every queue is empty only one of them polls (see [`crate::idle`]).
 const MAX_FETCHERS: usize = 4;
 
 impl Processor {
@@ -119,6 +119,8 @@ async fn fetch_loop(
         };
         match dequeued {
             Ok(dequeued) => {
+                // More tasks may be waiting: let one more idle fetcher look.
+                core.idle.wake();
                 tokio::spawn(exec::run(
                     core.clone(),
                     handler.clone(),
@@ -128,9 +130,9 @@ async fn fetch_loop(
                 ));
             }
             Err(BrokerError::NoProcessableTask) => {
-                // Go: sleep interval/2 + uniform[0, interval) holding the token.
-                let jitter = check.mul_f64(fastrand::f64());
-                if !sleep_or_stop(&stop, check / 2 + jitter).await {
+                // Like Go, wait holding the permit; unlike Go, only one fetcher polls and any
+                // is woken as soon as work arrives (crate::idle).
+                if !core.idle.wait(&stop, check).await {
                     return;
                 }
             }

@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::Config;
 use crate::error::WorkerError;
 use crate::handler::Handler;
+use crate::idle::IdleGate;
 use crate::processor::Processor;
 use crate::queues::QueueSelector;
 use crate::shared::{Core, Identity, ServerState};
@@ -146,6 +147,7 @@ impl Server {
                 started: Mutex::new(None),
                 workers: Workers::default(),
                 syncer: SyncQueue::default(),
+                idle: IdleGate::default(),
             }),
             running: Mutex::new(None),
             owns_connection: false,

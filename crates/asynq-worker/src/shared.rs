@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
+use crate::idle::IdleGate;
 use crate::queues::QueueSelector;
 use crate::syncer::SyncQueue;
 use crate::workers::Workers;
@@ -67,6 +68,8 @@ pub(crate) struct Core {
     pub(crate) started: Mutex<Option<OffsetDateTime>>,
     pub(crate) workers: Workers,
     pub(crate) syncer: SyncQueue,
+    /// Where idle fetchers wait; woken by the subscriber and by fetchers that got a task.
+    pub(crate) idle: IdleGate,
 }
 
 impl Core {

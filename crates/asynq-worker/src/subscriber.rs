@@ -1,9 +1,11 @@
-//! The cancellation subscriber: cancels running tasks named on `asynq:cancel` (Go
-//! `subscriber.go`, spec §6.16).
+//! The subscriber: cancels running tasks named on `asynq:cancel` (Go `subscriber.go`, spec
+//! §6.16), and wakes idle fetchers when a queue of this server gets work (the Rust-only
+//! `asynq:{q}:wakeup` channels, see [`crate::idle`]). Both arrive on one connection.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use asynq_broker::Notice;
 use tokio_util::sync::CancellationToken;
 
 use crate::shared::{sleep_or_stop, Core};
@@ -11,14 +13,14 @@ use crate::shared::{sleep_or_stop, Core};
 /// How long to wait before subscribing again after a failure (Go: 5 s).
 const RETRY_INTERVAL: Duration = Duration::from_secs(5);
 
-/// Subscribes (trying again every 5 s until it works) and cancels the context of each running
-/// task whose ID arrives, until `stop`. The subscription re-subscribes by itself after a
-/// reconnect.
+/// Subscribes (trying again every 5 s until it works), then handles each message until `stop`:
+/// a cancellation cancels the context of the running task with that ID, a wake-up wakes one
+/// idle fetcher. The subscription re-subscribes by itself after a reconnect.
 pub(crate) async fn run(core: Arc<Core>, stop: CancellationToken) {
     let mut sub = loop {
         let attempt = tokio::select! {
             _ = stop.cancelled() => return,
-            s = core.broker.subscribe_cancellations() => s,
+            s = core.broker.subscribe_worker(&core.queues) => s,
         };
         match attempt {
             Ok(sub) => break sub,
@@ -30,17 +32,20 @@ pub(crate) async fn run(core: Arc<Core>, stop: CancellationToken) {
             }
         }
     };
+    // Anything enqueued before the subscription was confirmed is found by this fetch.
+    core.idle.wake();
     loop {
-        let id = tokio::select! {
+        let notice = tokio::select! {
             _ = stop.cancelled() => break,
-            id = sub.next() => id,
+            n = sub.next() => n,
         };
-        match id {
-            Some(id) => {
+        match notice {
+            Some(Notice::Cancel(id)) => {
                 if core.workers.cancel(&id) {
                     tracing::info!(task_id = %id, "cancelled on request");
                 }
             }
+            Some(Notice::Wakeup(_)) => core.idle.wake(),
             None => break,
         }
     }

@@ -19,3 +19,4 @@ pub mod lease;
 pub mod result;
 pub mod server_state;
 pub mod stats;
+pub mod subscription;

@@ -4,6 +4,7 @@
 -- ARGV[4] now in Unix nanoseconds
 -- Returns 1 on success, -1 when the lock is held, 0 when the task ID already exists
 -- (the lock taken first stays, as in Go).
+-- A push onto an empty pending list wakes idle workers (wakeup.lua).
 local ok = redis.call("SET", KEYS[1], ARGV[1], "NX", "EX", ARGV[2])
 if not ok then
     return -1
@@ -13,5 +14,7 @@ if redis.call("EXISTS", KEYS[2]) == 1 then
 end
 redis.call("HSET", KEYS[2], "msg", ARGV[3], "state", "pending", "pending_since", ARGV[4],
     "unique_key", KEYS[1])
-redis.call("LPUSH", KEYS[3], ARGV[1])
+if redis.call("LPUSH", KEYS[3], ARGV[1]) == 1 then
+    wake_idle_workers(KEYS[3])
+end
 return 1

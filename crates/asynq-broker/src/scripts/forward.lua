@@ -2,8 +2,10 @@
 -- KEYS[1] source zset (scheduled or retry), KEYS[2] pending list
 -- ARGV[1] now (Unix seconds), ARGV[2] task key prefix, ARGV[3] now (Unix nanoseconds),
 -- ARGV[4] group key prefix
--- Returns the number of tasks moved (at most 100 per call).
+-- Returns the number of tasks moved (at most 100 per call). Filling an empty pending list wakes
+-- idle workers (wakeup.lua).
 local ids = redis.call("ZRANGEBYSCORE", KEYS[1], "-inf", ARGV[1], "LIMIT", 0, 100)
+local pushed = 0
 for _, id in ipairs(ids) do
     local key = ARGV[2] .. id
     local group = redis.call("HGET", key, "group")
@@ -12,9 +14,14 @@ for _, id in ipairs(ids) do
         redis.call("ZREM", KEYS[1], id)
         redis.call("HSET", key, "state", "aggregating")
     else
-        redis.call("LPUSH", KEYS[2], id)
+        if redis.call("LPUSH", KEYS[2], id) == 1 then
+            pushed = 1
+        end
         redis.call("ZREM", KEYS[1], id)
         redis.call("HSET", key, "state", "pending", "pending_since", ARGV[3])
     end
+end
+if pushed == 1 then
+    wake_idle_workers(KEYS[2])
 end
 return table.getn(ids)

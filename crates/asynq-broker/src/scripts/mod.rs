@@ -14,6 +14,13 @@ macro_rules! script {
         pub(crate) static $name: LazyLock<Script> =
             LazyLock::new(|| Script::from_lua(include_str!($file)));
     };
+    // A script that wakes idle workers with `wakeup.lua`, prepended to its text.
+    ($(#[$doc:meta])* $name:ident, wakeup + $file:literal) => {
+        $(#[$doc])*
+        pub(crate) static $name: LazyLock<Script> = LazyLock::new(|| {
+            Script::from_lua(concat!(include_str!("wakeup.lua"), include_str!($file)))
+        });
+    };
     // A script that uses the counter helpers of `counters.lua`, prepended to its text.
     ($(#[$doc:meta])* $name:ident, counters + $file:literal) => {
         $(#[$doc])*
@@ -24,9 +31,9 @@ macro_rules! script {
 }
 
 script!(/// Spec 4.2.
-    ENQUEUE, "enqueue.lua");
+    ENQUEUE, wakeup + "enqueue.lua");
 script!(/// Spec 4.3.
-    ENQUEUE_UNIQUE, "enqueue_unique.lua");
+    ENQUEUE_UNIQUE, wakeup + "enqueue_unique.lua");
 script!(/// Spec 4.4.
     SCHEDULE, "schedule.lua");
 script!(/// Spec 4.5.
@@ -38,13 +45,13 @@ script!(/// Spec 4.10, both variants.
 script!(/// Spec 4.11, both variants.
     MARK_COMPLETE, counters + "mark_complete.lua");
 script!(/// Spec 4.12.
-    REQUEUE, "requeue.lua");
+    REQUEUE, wakeup + "requeue.lua");
 script!(/// Spec 4.13.
     RETRY, counters + "retry.lua");
 script!(/// Spec 4.14.
     ARCHIVE, counters + "archive.lua");
 script!(/// Spec 4.15.
-    FORWARD, "forward.lua");
+    FORWARD, wakeup + "forward.lua");
 script!(/// Spec 4.21.
     DELETE_EXPIRED_COMPLETED, "delete_expired_completed.lua");
 script!(/// Spec 4.22.

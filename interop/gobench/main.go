@@ -3,7 +3,12 @@
 // the same run and prints the ratios. Each workload prints one JSON object.
 //
 //	gobench enqueue --redis 127.0.0.1:6379 --n 20000 --size 128 --concurrency 16
-//	gobench drain --redis 127.0.0.1:6379 --n 20000 --size 0 --concurrency 16
+//	gobench worker --redis 127.0.0.1:6379 --queues default:1 --concurrency 16
+//	gobench pickup-worker --redis 127.0.0.1:6379 --n 2000 --queues critical:6,default:3,low:1
+//	gobench pickup-produce --redis 127.0.0.1:6379 --n 2000 --rate 500 --queues critical,default,low
+//
+// The queues of the drain workloads are filled by `asynq-bench fill` (Rust),
+// so both workers drain the same messages.
 package main
 
 import (
@@ -32,9 +37,14 @@ type enqueueResult struct {
 }
 
 func main() {
-	workloads := map[string]func([]string){"enqueue": enqueue, "drain": drain}
+	workloads := map[string]func([]string){
+		"enqueue":        enqueue,
+		"worker":         worker,
+		"pickup-produce": pickupProduce,
+		"pickup-worker":  pickupWorker,
+	}
 	if len(os.Args) < 2 || workloads[os.Args[1]] == nil {
-		fmt.Fprintln(os.Stderr, "usage: gobench enqueue|drain --redis HOST:PORT --n N --size BYTES --concurrency C [--queue Q]")
+		fmt.Fprintln(os.Stderr, "usage: gobench enqueue|worker|pickup-produce|pickup-worker --redis HOST:PORT [flags]")
 		os.Exit(1)
 	}
 	workloads[os.Args[1]](os.Args[2:])

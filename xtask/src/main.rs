@@ -5,7 +5,8 @@
 //! * `cargo xtask ci`: `cargo fmt --check`, `cargo clippy -D warnings`, then `test`.
 //! * `cargo xtask demo [--redis URL]`: the main job end to end: a worker, a producer, the tasks
 //!   processed, a graceful shutdown on SIGTERM (a throwaway redis-server unless a URL is given).
-//! * `cargo xtask bench [--quick]`: the Rust crates against Go asynq on the same Redis.
+//! * `cargo xtask bench [--quick] [--only TEXT] [--micro]`: the Rust crates against Go asynq on
+//!   the same Redis (docs/performance.md); `--micro` runs the criterion micro-benchmarks.
 
 mod bench;
 mod demo;
@@ -43,9 +44,16 @@ enum Task {
     },
     /// Benchmarks against Go asynq v0.26.0 on a throwaway local Redis (needs redis-server, go).
     Bench {
-        /// Small N and one repetition, only to prove the benchmark runs.
+        /// Small N, one repetition and a debug build, only to prove the benchmark runs.
         #[arg(long)]
         quick: bool,
+        /// Run the criterion micro-benchmarks (`cargo bench -p asynq-bench --bench micro`)
+        /// instead of the workloads; with --quick, criterion's quick mode.
+        #[arg(long)]
+        micro: bool,
+        /// Only the cases whose label contains this text (e.g. `W3`, `backlog`).
+        #[arg(long, value_name = "TEXT")]
+        only: Option<String>,
     },
 }
 
@@ -55,7 +63,7 @@ fn main() -> ExitCode {
         Task::Test { args } => test(&args),
         Task::Ci => ci(),
         Task::Demo { redis } => demo::demo(redis),
-        Task::Bench { quick } => bench::bench(quick),
+        Task::Bench { quick, micro, only } => bench::bench(bench::Options { quick, micro, only }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,8 +1,14 @@
-//! `asynq-bench`: runs one benchmark workload of the Rust crates against a given Redis and prints
-//! one JSON object, in the same shape as the Go program `interop/gobench`. `cargo xtask bench`
-//! runs both sides in the same run and prints the ratios.
+//! `asynq-bench`: runs one benchmark workload (or one process of a workload) of the Rust crates
+//! against a given Redis and prints JSON lines in the same shape as the Go program
+//! `interop/gobench`. `cargo xtask bench` runs both sides in the same run and prints the ratios.
+//!
+//! Workloads: `enqueue` (W1), `fill` (set-up of W2/W4/W5), `worker` (the measured process of W2,
+//! W4 and W5, watched from outside), `pickup-produce` and `pickup-worker` (W3).
 
-mod drain;
+mod common;
+mod fill;
+mod pickup;
+mod worker;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -11,6 +17,7 @@ use std::time::{Duration, Instant};
 use asynq_client::{Client, RedisConnOpt, Task, TaskOption};
 use bytes::Bytes;
 use clap::{Parser, Subcommand};
+use common::{parse_queues, print_line, queue_names};
 use serde::Serialize;
 
 #[derive(Parser)]
@@ -43,10 +50,9 @@ enum Workload {
         #[arg(long)]
         batch: bool,
     },
-    /// W2: enqueue N no-op tasks of SIZE bytes (not timed), then time a worker server with C
-    /// concurrent workers from just before it starts until the queue's processed counter has
-    /// grown by N.
-    Drain {
+    /// Set-up of the drain workloads (not measured): N no-op tasks of SIZE bytes, round-robin
+    /// over QUEUES, with `enqueue_batch` in chunks.
+    Fill {
         /// Redis URI.
         #[arg(long, default_value = "redis://127.0.0.1:6379")]
         redis: String,
@@ -56,14 +62,56 @@ enum Workload {
         /// Payload size in bytes.
         #[arg(long, default_value_t = 0)]
         size: usize,
-        /// `Config::concurrency` of the server.
-        #[arg(long, default_value_t = 16)]
-        concurrency: usize,
-        /// Queue name.
-        #[arg(long, default_value = "bench")]
-        queue: String,
-        /// Give up when the drain takes longer than this many seconds.
-        #[arg(long, default_value_t = 600)]
+        /// Comma-separated queue names.
+        #[arg(long, default_value = "default")]
+        queues: String,
+        /// Tasks per `enqueue_batch` call.
+        #[arg(long, default_value_t = 5_000)]
+        chunk: usize,
+    },
+    /// W2/W4/W5 worker process: a server with a no-op handler on QUEUES until standard input is
+    /// closed; prints a `started` line (Unix ns just before `start`) and a `stopped` line.
+    Worker {
+        /// Redis URI.
+        #[arg(long, default_value = "redis://127.0.0.1:6379")]
+        redis: String,
+        /// Queues with priorities: `critical:6,default:3,low:1`.
+        #[arg(long, default_value = "default:1")]
+        queues: String,
+        /// `Config::concurrency`; the default configuration's when absent.
+        #[arg(long)]
+        concurrency: Option<usize>,
+    },
+    /// W3 producer: N tasks at RATE per second, round-robin over QUEUES, each carrying its
+    /// enqueue time (Unix ns, decimal ASCII).
+    PickupProduce {
+        /// Redis URI.
+        #[arg(long, default_value = "redis://127.0.0.1:6379")]
+        redis: String,
+        /// Number of tasks.
+        #[arg(long, default_value_t = 2_000)]
+        n: usize,
+        /// Tasks per second.
+        #[arg(long, default_value_t = 500.0)]
+        rate: f64,
+        /// Comma-separated queue names.
+        #[arg(long, default_value = "critical,default,low")]
+        queues: String,
+    },
+    /// W3 worker: default configuration on QUEUES; records enqueue-to-handler latency of N
+    /// tasks, then prints p50/p99/max.
+    PickupWorker {
+        /// Redis URI.
+        #[arg(long, default_value = "redis://127.0.0.1:6379")]
+        redis: String,
+        /// Number of tasks to wait for.
+        #[arg(long, default_value_t = 2_000)]
+        n: usize,
+        /// Queues with priorities.
+        #[arg(long, default_value = "critical:6,default:3,low:1")]
+        queues: String,
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 120)]
         timeout_secs: u64,
     },
 }
@@ -108,25 +156,38 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             };
             println!("{}", serde_json::to_string(&result)?);
         }
-        Workload::Drain {
+        Workload::Fill {
             redis,
             n,
             size,
+            queues,
+            chunk,
+        } => print_line(&fill::fill(&redis, n, size, &queue_names(&queues), chunk).await?),
+        Workload::Worker {
+            redis,
+            queues,
             concurrency,
-            queue,
+        } => worker::worker(&redis, parse_queues(&queues)?, concurrency).await?,
+        Workload::PickupProduce {
+            redis,
+            n,
+            rate,
+            queues,
+        } => print_line(&pickup::produce(&redis, n, rate, &queue_names(&queues)).await?),
+        Workload::PickupWorker {
+            redis,
+            n,
+            queues,
             timeout_secs,
-        } => {
-            let result = drain::drain(drain::DrainArgs {
-                redis,
-                n,
-                size,
-                concurrency,
-                queue,
-                timeout: Duration::from_secs(timeout_secs),
-            })
-            .await?;
-            println!("{}", serde_json::to_string(&result)?);
-        }
+        } => print_line(
+            &pickup::worker(
+                &redis,
+                parse_queues(&queues)?,
+                n.max(1),
+                Duration::from_secs(timeout_secs),
+            )
+            .await?,
+        ),
     }
     Ok(())
 }

@@ -1205,6 +1205,99 @@ async fn t14_go_and_rust_servers_share_queues() {
 // ---------------------------------------------------------------------------
 // T15 Active state visibility, T26 Cancel.
 
+/// T14 with default intervals and a trickle instead of a flood (the fleet idles between
+/// tasks): Rust producers wake the idle Rust server through `asynq:{q}:wakeup`, Go producers'
+/// tasks are found by polling; a Go server shares the queues. Every task runs once, and the
+/// wake-up channel leaves no key behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn t14_idle_fleet_with_wakeups_and_default_intervals() {
+    const N: usize = 120;
+    let env = Env::start().await;
+    let log = env.node.dir().join("t14-idle.log");
+    let go_opts = GoServeOptions {
+        task_check_interval: None,
+        delayed_task_check_interval: None,
+        ..go_serve_options(4, log.clone())
+    };
+    let go_server = env.go.serve(go_opts).await;
+    let calls: Calls = Arc::default();
+    let server = env
+        .server(Config {
+            concurrency: 4,
+            queues: queue_map(),
+            ..Config::default()
+        })
+        .await;
+    server
+        .start(behaviour_handler(calls.clone()))
+        .expect("Rust server starts");
+
+    let mut all = BTreeSet::new();
+    for i in 0..N {
+        let queue = QUEUES[i % 3].0;
+        if i % 2 == 0 {
+            let info = env
+                .client
+                .enqueue(
+                    &Task::new("noop", format!("rust {i}")),
+                    &[TaskOption::queue(queue)],
+                )
+                .await
+                .expect("Rust enqueue");
+            all.insert(info.id);
+        } else {
+            let task = GoTask::new("noop", format!("go {i}")).with_options(GoOptions {
+                queue: Some(queue.to_owned()),
+                ..GoOptions::default()
+            });
+            for res in env.go.enqueue(&[task]).await {
+                all.insert(res.expect("Go enqueue").id);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    env.wait_processed(N as i64, Duration::from_secs(30)).await;
+    wait_for(
+        Duration::from_secs(10),
+        "every invocation recorded",
+        || async {
+            (calls.lock().expect("calls").len() + go_server.handled().len() >= N).then_some(())
+        },
+    )
+    .await;
+    server.shutdown().await;
+    go_server.stop().await;
+
+    let rust_ids: BTreeSet<String> = calls_by_id(calls.lock().expect("calls").clone())
+        .into_keys()
+        .collect();
+    let go_ids: BTreeSet<String> = calls_by_id(
+        asynq_interop::read_log(&log)
+            .iter()
+            .map(|h| (h.id.clone(), Call::from(h))),
+    )
+    .into_keys()
+    .collect();
+    assert!(
+        rust_ids.is_disjoint(&go_ids),
+        "handled by both: {:?}",
+        rust_ids.intersection(&go_ids).take(5).collect::<Vec<_>>()
+    );
+    let union: BTreeSet<String> = rust_ids.union(&go_ids).cloned().collect();
+    assert_eq!(union, all, "every task handled once");
+    let snap = snapshot(&env.raw).await;
+    assert!(snap.tasks.is_empty(), "tasks left: {:?}", snap.tasks.keys());
+    assert!(
+        env.raw.keys("*wakeup*").await.is_empty(),
+        "the wake-up channel is not a key"
+    );
+    eprintln!(
+        "t14 idle fleet: Rust server handled {}, Go server {}",
+        rust_ids.len(),
+        go_ids.len()
+    );
+}
+
 /// `PUBSUB NUMSUB asynq:cancel`.
 async fn cancel_subscribers(raw: &Raw) -> i64 {
     let reply = raw.cmd(&["PUBSUB", "NUMSUB", "asynq:cancel"]).await;

@@ -310,6 +310,8 @@ fn versions(root: &Path) -> Value {
         "go": out("go", &["version"]),
         "rustc": out("rustc", &["--version"]),
         "commit": out("git", &["rev-parse", "--short", "HEAD"]),
+        // Uncommitted changes of tracked files were measured too when this is not empty.
+        "uncommitted": out("git", &["status", "--porcelain", "--untracked-files=no"]),
         "go_asynq": "github.com/hibiken/asynq v0.26.0",
     })
 }

@@ -1,4 +1,5 @@
-//! An idle server: woken at once by Rust producers, the forwarder and shutdown requeues
+//! An idle server: woken at once by Rust producers, the forwarder, the Inspector's run
+//! operations and shutdown requeues
 //! (`asynq:{q}:wakeup`), still finding by polling the tasks of producers that publish nothing
 //! (Go's), and polling with one fetcher only.
 
@@ -118,6 +119,35 @@ async fn wakes_on(opt: RedisConnOpt, raw: Raw) {
         Duration::from_secs(5),
         || async { seen.lock().unwrap().iter().any(|id| id == "unique") },
     )
+    .await;
+    // Tasks run now through the Inspector operations: one task, then all scheduled ones.
+    let far = Duration::from_secs(3600);
+    for id in ["run-one", "run-all-1", "run-all-2"] {
+        client
+            .enqueue(
+                &Task::new("job", "x"),
+                &[
+                    TaskOption::queue("critical"),
+                    TaskOption::task_id(id),
+                    TaskOption::process_in(far),
+                ],
+            )
+            .await
+            .unwrap();
+    }
+    let broker = client.broker();
+    broker.run_task("critical", "run-one").await.unwrap();
+    wait_for(
+        "the task run through run_task",
+        Duration::from_secs(5),
+        || async { seen.lock().unwrap().iter().any(|id| id == "run-one") },
+    )
+    .await;
+    assert_eq!(broker.run_all_scheduled_tasks("critical").await.unwrap(), 2);
+    wait_for("the tasks of run_all", Duration::from_secs(5), || async {
+        let seen = seen.lock().unwrap();
+        seen.iter().any(|id| id == "run-all-1") && seen.iter().any(|id| id == "run-all-2")
+    })
     .await;
     server.shutdown().await;
 }

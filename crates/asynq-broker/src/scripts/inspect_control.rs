@@ -2,7 +2,7 @@
 //!
 //! The archive scripts share `inspect_archive_trim.lua` (the trim of the archived zset, which
 //! also deletes the trimmed tasks' hashes as the worker-side archive does), prepended to their
-//! text.
+//! text. The run scripts wake idle workers (`wakeup.lua`) when they fill an empty pending list.
 
 use std::sync::LazyLock;
 
@@ -19,11 +19,11 @@ macro_rules! with_archive_trim {
 }
 
 script!(/// Spec 5.9, RunTask.
-    INSPECT_RUN_TASK, "inspect_run_task.lua");
+    INSPECT_RUN_TASK, wakeup + "inspect_run_task.lua");
 script!(/// Spec 5.9, RunAllScheduledTasks / RunAllRetryTasks / RunAllArchivedTasks.
-    INSPECT_RUN_ALL, "inspect_run_all.lua");
+    INSPECT_RUN_ALL, wakeup + "inspect_run_all.lua");
 script!(/// Spec 5.9, RunAllAggregatingTasks.
-    INSPECT_RUN_ALL_AGGREGATING, "inspect_run_all_aggregating.lua");
+    INSPECT_RUN_ALL_AGGREGATING, wakeup + "inspect_run_all_aggregating.lua");
 with_archive_trim!(/// Spec 5.10, ArchiveTask.
     INSPECT_ARCHIVE_TASK, "inspect_archive_task.lua");
 with_archive_trim!(/// Spec 5.10, ArchiveAllScheduledTasks / ArchiveAllRetryTasks.

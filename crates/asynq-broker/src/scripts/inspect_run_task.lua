@@ -26,6 +26,8 @@ else
         return redis.error_reply("internal error: task id not found in zset " .. zkey)
     end
 end
-redis.call("LPUSH", KEYS[2], ARGV[1])
+if redis.call("LPUSH", KEYS[2], ARGV[1]) == 1 then
+    wake_idle_workers(KEYS[2])
+end
 redis.call("HSET", KEYS[1], "state", "pending")
 return 1

@@ -35,3 +35,16 @@ pub fn peak_rss_kib(pid: u32) -> Option<f64> {
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
+
+/// Time on CPU of the live threads of a process, in seconds, with nanosecond resolution: the
+/// sum of the first field of `/proc/<pid>/task/*/schedstat`. Threads that have exited are not
+/// counted, so this is for deltas over a window in which threads persist (the idle worker).
+pub fn thread_cpu_seconds(pid: u32) -> Option<f64> {
+    let dir = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    let mut ns = 0u64;
+    for entry in dir.flatten() {
+        let s = std::fs::read_to_string(entry.path().join("schedstat")).ok()?;
+        ns += s.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(ns as f64 / 1e9)
+}

@@ -365,7 +365,7 @@ impl Runner {
         std::thread::sleep(Duration::from_secs(1));
         let pid = worker.pid();
         let cpu_before = redis_cpu_seconds(&self.conn.cmd(&["INFO", "cpu"])?.text());
-        let worker_before = procfs::cpu_seconds(pid);
+        let worker_before = procfs::thread_cpu_seconds(pid);
         self.conn.cmd(&["CONFIG", "RESETSTAT"])?;
         let t0 = Instant::now();
         std::thread::sleep(Duration::from_secs_f64(secs));
@@ -373,7 +373,7 @@ impl Runner {
             .conn
             .pipeline(&[&["INFO", "commandstats"], &["INFO", "cpu"]])?;
         let elapsed = t0.elapsed().as_secs_f64();
-        let worker_after = procfs::cpu_seconds(pid);
+        let worker_after = procfs::thread_cpu_seconds(pid);
         worker.finish(STOP_TIMEOUT)?;
         let calls = command_calls(&replies[0].text());
         let total: u64 = calls.iter().map(|(_, c)| c).sum();

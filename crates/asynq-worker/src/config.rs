@@ -73,8 +73,8 @@ pub struct Config {
     /// ([`std::thread::available_parallelism`], 1 if unknown).
     pub concurrency: usize,
     /// How long to wait before asking Redis again when every queue was empty (Go
-    /// `TaskCheckInterval`). Default and zero: 1 s. One fetcher polls at this interval on
-    /// average (× uniform[0.75, 1.25)); tasks from Rust producers wake the server at once
+    /// `TaskCheckInterval`). Default and zero: 1 s. One fetcher polls every
+    /// interval × uniform[0.7, 1.2); tasks from Rust producers wake the server at once
     /// through `asynq:{q}:wakeup` instead.
     pub task_check_interval: Duration,
     /// The delay before a failed task is retried (Go `RetryDelayFunc`). Default:

@@ -30,6 +30,7 @@ return n
 
 broker_cases!(
     case_dequeue,
+    case_dequeue_many,
     case_dequeue_queue_order,
     case_dequeue_skips_paused_queue,
     case_dequeue_all_empty,
@@ -59,6 +60,58 @@ broker_cases!(
     case_archive_size_trim,
     case_archive_trims_more_than_8000_expired,
 );
+
+/// Several tasks in one call: each gets the single dequeue's effects, oldest first; a short
+/// queue gives what it has; the next queue is only tried when the first has none.
+async fn case_dequeue_many(env: &Env) {
+    let b = &env.broker;
+    for id in ["t1", "t2", "t3", "t4", "t5"] {
+        b.enqueue(&msg("default", id)).await.unwrap();
+    }
+    b.enqueue(&msg("low", "l1")).await.unwrap();
+    let now = env.now_secs();
+    let qs = queues(&["default", "low"]);
+    let ids = |batch: Vec<asynq_broker::Result<asynq_broker::Dequeued>>| -> Vec<String> {
+        batch.into_iter().map(|d| d.unwrap().msg.id).collect()
+    };
+    assert_eq!(
+        ids(b.dequeue_many(&qs, 3).await.unwrap()),
+        ["t1", "t2", "t3"]
+    );
+    for id in ["t1", "t2", "t3"] {
+        assert_eq!(env.fields("default", id).await, set(&["msg", "state"]));
+        assert_eq!(
+            env.field("default", id, "state").await.as_deref(),
+            Some("active")
+        );
+        assert_eq!(
+            env.raw.zscore(&qkey("default", "lease"), id).await,
+            Some((now + 30) as f64)
+        );
+    }
+    assert_eq!(
+        env.raw.lrange(&qkey("default", "active")).await,
+        strings(&["t3", "t2", "t1"])
+    );
+    // Only two left in `default`: the batch is short and `low` is not touched.
+    assert_eq!(ids(b.dequeue_many(&qs, 3).await.unwrap()), ["t4", "t5"]);
+    assert_eq!(
+        env.raw.lrange(&qkey("low", "pending")).await,
+        strings(&["l1"])
+    );
+    assert_eq!(ids(b.dequeue_many(&qs, 3).await.unwrap()), ["l1"]);
+    assert!(matches!(
+        b.dequeue_many(&qs, 3).await,
+        Err(BrokerError::NoProcessableTask)
+    ));
+    // A paused queue gives nothing.
+    b.enqueue(&msg("default", "t6")).await.unwrap();
+    env.raw.cmd(&["SET", &qkey("default", "paused"), "1"]).await;
+    assert!(matches!(
+        b.dequeue_many(&qs, 3).await,
+        Err(BrokerError::NoProcessableTask)
+    ));
+}
 
 /// §4.9: oldest first (right end), state active, pending_since removed, active list, lease score
 /// now + 30 s.

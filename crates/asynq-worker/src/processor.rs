@@ -30,6 +30,11 @@ pub(crate) struct Processor {
 /// While every queue is empty only one of them polls (see [`crate::idle`]).
 const MAX_FETCHERS: usize = 4;
 
+/// The most tasks one dequeue takes: a fetcher takes as many free slots as there are, up to
+/// this, and fetches a task for each in one script call (each task gets exactly the effects of a
+/// single dequeue, so Go readers see no difference).
+const MAX_BATCH: usize = 16;
+
 impl Processor {
     pub(crate) fn start(core: Arc<Core>, handler: Arc<dyn Handler>) -> Processor {
         let concurrency = u32::try_from(core.config.concurrency.max(1)).unwrap_or(u32::MAX);
@@ -109,25 +114,56 @@ async fn fetch_loop(
         if stop.is_cancelled() {
             return;
         }
+        // Take the other free slots too (up to MAX_BATCH in all) without waiting: one script
+        // call then fetches a task for each of them.
+        let mut permit = permit;
+        let extra = sema.available_permits().min(MAX_BATCH - 1);
+        if extra > 0 {
+            if let Ok(more) = sema.clone().try_acquire_many_owned(extra as u32) {
+                permit.merge(more);
+            }
+        }
+        let want = permit.num_permits();
         let order = core.selector.order();
         // A dequeue still waiting on Redis at the abort is given up: if its script did run, the
-        // task sits in `active` under a lease nobody extends and the recoverer retries it.
+        // tasks sit in `active` under a lease nobody extends and the recoverer retries them.
         let dequeued = tokio::select! {
             biased;
             _ = abort.cancelled() => return,
-            d = core.broker.dequeue(&order) => d,
+            d = core.broker.dequeue_many(&order, want) => d,
         };
         match dequeued {
-            Ok(dequeued) => {
-                // More tasks may be waiting: let one more idle fetcher look.
-                core.idle.wake();
-                tokio::spawn(exec::run(
-                    core.clone(),
-                    handler.clone(),
-                    dequeued,
-                    abort.clone(),
-                    permit,
-                ));
+            Ok(batch) => {
+                // A full batch means more may be waiting: let one more idle fetcher look.
+                if batch.len() == want {
+                    core.idle.wake();
+                }
+                for item in batch {
+                    let dequeued = match item {
+                        Ok(d) => d,
+                        Err(e) => {
+                            // The message stays active with a lease nobody extends: the
+                            // recoverer lists it as undecodable once the lease expires, and the
+                            // Inspector can archive it.
+                            tracing::error!(error = %e, "dequeued a task message that cannot be decoded");
+                            continue;
+                        }
+                    };
+                    // The script returns at most `want` tasks, one permit each.
+                    let Some(one) = permit.split(1) else {
+                        tracing::error!(task_id = %dequeued.msg.id, "no free slot for a dequeued task; the recoverer will retry it");
+                        continue;
+                    };
+                    tokio::spawn(exec::run(
+                        core.clone(),
+                        handler.clone(),
+                        dequeued,
+                        abort.clone(),
+                        one,
+                    ));
+                }
+                // Slots left over go back to the semaphore here.
+                drop(permit);
             }
             Err(BrokerError::NoProcessableTask) => {
                 // Like Go, wait holding the permit; unlike Go, only one fetcher polls and any
@@ -135,11 +171,6 @@ async fn fetch_loop(
                 if !core.idle.wait(&stop, check).await {
                     return;
                 }
-            }
-            Err(e @ BrokerError::Decode { .. }) => {
-                // The message stays active with a lease nobody extends: the recoverer lists it
-                // as undecodable once the lease expires, and the Inspector can archive it.
-                tracing::error!(error = %e, "dequeued a task message that cannot be decoded");
             }
             Err(e) => {
                 if errors.allow() {

@@ -44,29 +44,35 @@ fn slow_poll_config() -> Config {
     }
 }
 
-/// Waits until the server's subscription is up and its fetchers have gone idle.
-async fn settle(raw: &Raw) {
+/// Waits until the server's subscription is up (on whichever node of `nodes` it landed) and
+/// its fetchers have gone idle.
+async fn settle(nodes: &[Raw]) {
     wait_for(
         "the wake-up subscription",
         Duration::from_secs(5),
         || async {
-            let v = raw
-                .cmd(&["PUBSUB", "NUMSUB", "asynq:{critical}:wakeup"])
-                .await;
-            format!("{v:?}").contains("Integer(1)")
+            for raw in nodes {
+                let v = raw
+                    .cmd(&["PUBSUB", "NUMSUB", "asynq:{critical}:wakeup"])
+                    .await;
+                if format!("{v:?}").contains("Integer(1)") {
+                    return true;
+                }
+            }
+            false
         },
     )
     .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
 }
 
-async fn wakes_on(opt: RedisConnOpt, raw: Raw) {
+async fn wakes_on(opt: RedisConnOpt, nodes: Vec<Raw>) {
     let (mux, seen) = recording_mux();
     let server = Server::connect(opt.clone(), slow_poll_config())
         .await
         .unwrap();
     server.start(mux).unwrap();
-    settle(&raw).await;
+    settle(&nodes).await;
     let client = Client::connect(opt).await.unwrap();
 
     // An enqueue to each queue, one after the other.
@@ -155,14 +161,18 @@ async fn wakes_on(opt: RedisConnOpt, raw: Raw) {
 #[tokio::test]
 async fn rust_enqueues_wake_an_idle_server() {
     let env = Env::start().await;
-    wakes_on(env.opt.clone(), env.node.raw().await).await;
+    wakes_on(env.opt.clone(), vec![env.node.raw().await]).await;
 }
 
 #[tokio::test]
 async fn rust_enqueues_wake_an_idle_server_on_a_cluster() {
     let cluster = RedisCluster::start(3, 0).await;
     let opt: RedisConnOpt = RedisClusterClientOpt::new(cluster.addrs()).into();
-    wakes_on(opt, cluster.raw().await).await;
+    let mut nodes = Vec::new();
+    for node in cluster.nodes() {
+        nodes.push(node.raw().await);
+    }
+    wakes_on(opt, nodes).await;
 }
 
 /// A task that arrives without a wake-up (here: enqueued while its queue was paused, then the
@@ -177,7 +187,7 @@ async fn tasks_that_arrive_without_a_wake_up_are_found_by_polling() {
     };
     let server = env.server(config).await;
     server.start(mux).unwrap();
-    settle(&env.raw).await;
+    settle(std::slice::from_ref(&env.raw)).await;
     env.raw.cmd(&["SET", "asynq:{low}:paused", "1"]).await;
     env.client
         .enqueue(
@@ -229,7 +239,7 @@ async fn an_idle_server_polls_with_one_fetcher() {
     };
     let server = env.server(config).await;
     server.start(mux).unwrap();
-    settle(&env.raw).await;
+    settle(std::slice::from_ref(&env.raw)).await;
     let window = Duration::from_secs(2);
     let t = Instant::now();
     let calls = evalsha_calls_during(&env.raw, window).await;

@@ -32,6 +32,29 @@ impl Broker {
     /// active and leased, as with Go, so the recoverer retries or archives it once the lease
     /// expires); Redis errors.
     pub async fn dequeue(&self, queues: &[String]) -> Result<Dequeued> {
+        let mut taken = self.dequeue_many(queues, 1).await?;
+        match taken.pop() {
+            Some(one) => one,
+            None => Err(BrokerError::NoProcessableTask),
+        }
+    }
+
+    /// Like [`Broker::dequeue`], but takes up to `max` tasks (at least 1) in one script call,
+    /// all from the first queue in `queues` that has any: each gets exactly the effects of a
+    /// single dequeue (state `active`, no `pending_since`, a 30 s lease), oldest first. A worker
+    /// with several free slots so takes several tasks per round trip.
+    ///
+    /// Each element is one task, or [`BrokerError::Decode`] for a message that cannot be
+    /// decoded (that task stays in `active` under its lease, as in Go).
+    ///
+    /// # Errors
+    /// [`BrokerError::NoProcessableTask`] when every queue is empty or paused; Redis errors.
+    pub async fn dequeue_many(
+        &self,
+        queues: &[String],
+        max: usize,
+    ) -> Result<Vec<Result<Dequeued>>> {
+        let max = i64::try_from(max.max(1)).unwrap_or(i64::MAX);
         for qname in queues {
             let now = self.now();
             let lease_expiry = now + LEASE_DURATION;
@@ -44,16 +67,26 @@ impl Broker {
             let args = vec![
                 int(lease_expiry.unix_timestamp()),
                 text(&keys::task_key_prefix(qname)),
+                int(max),
             ];
-            let reply: Option<Bytes> = self.eval(&scripts::DEQUEUE, keys, args).await?;
-            let Some(raw) = reply else { continue };
-            let msg = asynq_proto::decode::<TaskMessage>(raw).map_err(|e| BrokerError::Decode {
-                what: format!("task message dequeued from queue {qname:?}"),
-                reason: e.to_string(),
-            })?;
+            let reply: Vec<Bytes> = self.eval(&scripts::DEQUEUE, keys, args).await?;
+            if reply.is_empty() {
+                continue;
+            }
             let lease_expiry = OffsetDateTime::from_unix_timestamp(lease_expiry.unix_timestamp())
                 .unwrap_or(lease_expiry);
-            return Ok(Dequeued { msg, lease_expiry });
+            return Ok(reply
+                .into_iter()
+                .map(|raw| {
+                    let msg = asynq_proto::decode::<TaskMessage>(raw).map_err(|e| {
+                        BrokerError::Decode {
+                            what: format!("task message dequeued from queue {qname:?}"),
+                            reason: e.to_string(),
+                        }
+                    })?;
+                    Ok(Dequeued { msg, lease_expiry })
+                })
+                .collect());
         }
         Err(BrokerError::NoProcessableTask)
     }

@@ -1,17 +1,22 @@
--- Dequeue from one queue (spec 4.9).
+-- Dequeue from one queue (spec 4.9), up to ARGV[3] tasks in one call.
 -- KEYS[1] pending list, KEYS[2] paused key, KEYS[3] active list, KEYS[4] lease zset
--- ARGV[1] lease expiry in Unix seconds (now + 30 s), ARGV[2] task key prefix
--- Returns the encoded TaskMessage of the task moved to active, or nil when the queue is paused
--- or empty.
+-- ARGV[1] lease expiry in Unix seconds (now + 30 s), ARGV[2] task key prefix, ARGV[3] the most
+-- tasks to take (at least 1)
+-- Returns the encoded TaskMessages of the tasks moved to active, oldest first; an empty array
+-- when the queue is paused or empty.
+-- Each task gets exactly Go's per-task effects (RPOPLPUSH pending -> active, state=active,
+-- pending_since removed, lease score), so taking several at once is invisible to Go readers.
 -- Unlike Go (quirk Q23), an ID whose task hash is missing is dropped instead of being left in
 -- active and lease with a made-up hash, so no dangling index entry is ever produced.
+local taken = {}
 if redis.call("EXISTS", KEYS[2]) == 1 then
-    return nil
+    return taken
 end
-while true do
+local want = tonumber(ARGV[3])
+while #taken < want do
     local id = redis.call("RPOPLPUSH", KEYS[1], KEYS[3])
     if not id then
-        return nil
+        break
     end
     local key = ARGV[2] .. id
     local msg = redis.call("HGET", key, "msg")
@@ -19,7 +24,9 @@ while true do
         redis.call("HSET", key, "state", "active")
         redis.call("HDEL", key, "pending_since")
         redis.call("ZADD", KEYS[4], ARGV[1], id)
-        return msg
+        taken[#taken + 1] = msg
+    else
+        redis.call("LREM", KEYS[3], 1, id)
     end
-    redis.call("LREM", KEYS[3], 1, id)
 end
+return taken

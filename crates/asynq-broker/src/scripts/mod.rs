@@ -32,6 +32,8 @@ macro_rules! script {
 
 script!(/// Spec 4.2.
     ENQUEUE, wakeup + "enqueue.lua");
+script!(/// Spec 4.2 for several tasks of one queue in one call (group commit, batch enqueue).
+    ENQUEUE_MANY, wakeup + "enqueue_many.lua");
 script!(/// Spec 4.3.
     ENQUEUE_UNIQUE, wakeup + "enqueue_unique.lua");
 script!(/// Spec 4.4.

@@ -10,6 +10,8 @@ use crate::clock::unix_nanos;
 use crate::error::{BrokerError, Result};
 use crate::{keys, scripts};
 
+pub(crate) mod group_commit;
+
 impl Broker {
     /// Adds `msg` to the pending list of `msg.queue` (Go `RDB.Enqueue`): the hash gets `msg`,
     /// `state = pending` and `pending_since` (now, Unix nanoseconds).
@@ -17,20 +19,23 @@ impl Broker {
     /// # Errors
     /// [`BrokerError::TaskIdConflict`] when a task with `msg.id` exists in the queue;
     /// [`BrokerError::InvalidArgument`] for a blank queue name; Redis errors.
+    ///
+    /// Concurrent calls for one queue share script calls (group commit): a call that finds no
+    /// enqueue of its queue in flight sends its task at once; calls arriving meanwhile are sent
+    /// together, in arrival order, as one script call when it returns. Redis sees per task
+    /// exactly what one call per task writes, and each caller gets its own result. A caller
+    /// whose future is dropped while it waits is either not enqueued or enqueued without
+    /// anybody waiting; the queue's later enqueues are never held up by it.
     pub async fn enqueue(&self, msg: &TaskMessage) -> Result<()> {
         keys::validate_queue_name(&msg.queue)?;
         self.register_queue(&msg.queue).await?;
-        let keys = vec![
-            keys::task_key(&msg.queue, &msg.id),
-            keys::pending_key(&msg.queue),
-        ];
-        let args = vec![
-            bin(asynq_proto::encode(msg)),
-            text(&msg.id),
-            int(unix_nanos(self.now())),
-        ];
-        let n: i64 = self.eval(&scripts::ENQUEUE, keys, args).await?;
-        enqueue_reply("enqueue", n)
+        let task = group_commit::Prepared {
+            task_key: keys::task_key(&msg.queue, &msg.id),
+            msg: asynq_proto::encode(msg),
+            id: msg.id.clone(),
+            now_ns: unix_nanos(self.now()),
+        };
+        group_commit::enqueue(self, &msg.queue, keys::pending_key(&msg.queue), task).await
     }
 
     /// Like [`Broker::enqueue`], holding the unique lock `msg.unique_key` for `ttl` (whole

@@ -17,13 +17,21 @@ const RETRY_INTERVAL: Duration = Duration::from_secs(5);
 /// a cancellation cancels the context of the running task with that ID, a wake-up wakes one
 /// idle fetcher. The subscription re-subscribes by itself after a reconnect.
 pub(crate) async fn run(core: Arc<Core>, stop: CancellationToken) {
+    let mut wakeups = true;
     let mut sub = loop {
+        let queues: &[String] = if wakeups { &core.queues } else { &[] };
         let attempt = tokio::select! {
             _ = stop.cancelled() => return,
-            s = core.broker.subscribe_worker(&core.queues) => s,
+            s = core.broker.subscribe_worker(queues) => s,
         };
         match attempt {
             Ok(sub) => break sub,
+            // Refused rather than unreachable (an ACL without the wake-up channels): go on
+            // with cancellations alone; idle fetchers then only poll, as Go's do.
+            Err(e) if wakeups && !e.is_connection_error() => {
+                tracing::warn!(error = %e, "cannot subscribe to the wake-up channels; idle workers will poll only");
+                wakeups = false;
+            }
             Err(e) => {
                 tracing::error!(error = %e, "cannot subscribe to cancellations; trying again in {RETRY_INTERVAL:?}");
                 if !sleep_or_stop(&stop, RETRY_INTERVAL).await {

@@ -253,3 +253,61 @@ async fn an_idle_server_polls_with_one_fetcher() {
     );
     server.shutdown().await;
 }
+
+/// An ACL user allowed `asynq:cancel` but not the wake-up channels (as a deployment set up for
+/// Go asynq may be): enqueues still succeed, the server still subscribes to cancellations, and
+/// the idle server finds tasks by polling.
+#[tokio::test]
+async fn an_acl_without_the_wakeup_channels_falls_back_to_polling() {
+    use asynq_broker::conn::RedisClientOpt;
+
+    let env = Env::start().await;
+    env.raw
+        .cmd(&[
+            "ACL",
+            "SETUSER",
+            "worker",
+            "on",
+            ">secret",
+            "~*",
+            "+@all",
+            "resetchannels",
+            "&asynq:cancel",
+        ])
+        .await;
+    let opt: RedisConnOpt = RedisClientOpt::new(env.node.addr())
+        .username("worker")
+        .password("secret")
+        .into();
+    let (mux, seen) = recording_mux();
+    let config = Config {
+        task_check_interval: Duration::from_millis(200),
+        ..slow_poll_config()
+    };
+    let server = Server::connect(opt.clone(), config).await.unwrap();
+    server.start(mux).unwrap();
+    wait_for(
+        "the cancellation subscription",
+        Duration::from_secs(5),
+        || async {
+            let v = env.raw.cmd(&["PUBSUB", "NUMSUB", "asynq:cancel"]).await;
+            format!("{v:?}").contains("Integer(1)")
+        },
+    )
+    .await;
+    let client = Client::connect(opt).await.unwrap();
+    client
+        .enqueue(
+            &Task::new("job", "x"),
+            &[TaskOption::queue("default"), TaskOption::task_id("acl")],
+        )
+        .await
+        .expect("the enqueue succeeds although its wake-up publish is refused");
+    wait_for(
+        "the task handled by polling",
+        Duration::from_secs(3),
+        || async { seen.lock().unwrap().iter().any(|id| id == "acl") },
+    )
+    .await;
+    server.shutdown().await;
+}

@@ -141,7 +141,7 @@ async fn case_same_id_from_many_callers_succeeds_once(env: &Env) {
 /// their batch is in flight) never hold up later enqueues; every caller that got `Ok` is
 /// stored, and whatever is stored is complete.
 async fn case_dropped_callers_do_not_wedge_the_queue(env: &Env) {
-    let callers: Vec<_> = (0..16)
+    let callers: Vec<_> = (0..32)
         .map(|c| {
             let b = env.broker.clone();
             tokio::spawn(async move {
@@ -172,7 +172,7 @@ async fn case_dropped_callers_do_not_wedge_the_queue(env: &Env) {
     )
     .await;
     assert!(matches!(after, Ok(Ok(()))), "{after:?}");
-    let crowd: Vec<_> = (0..16)
+    let crowd: Vec<_> = (0..32)
         .map(|c| {
             let b = env.broker.clone();
             tokio::spawn(async move {
@@ -338,7 +338,39 @@ async fn settle() {
     tokio::time::sleep(Duration::from_millis(30)).await;
 }
 
-/// Deterministic batch: while a leader's call is held by the proxy, callers queue in order;
+/// Calls sent at once, each on its own, before callers share calls (the broker's limit).
+const LEADERS: usize = 16;
+
+/// `LEADERS` callers `lead0`.. whose calls the proxy holds, so that later callers queue.
+fn spawn_leaders(b: &Broker) -> Vec<tokio::task::JoinHandle<Result<(), BrokerError>>> {
+    (0..LEADERS)
+        .map(|i| {
+            let b = b.clone();
+            tokio::spawn(async move { b.enqueue(&msg("default", &format!("lead{i}"))).await })
+        })
+        .collect()
+}
+
+/// The pending list is `newest` (newest first), then the leaders in any order, then the
+/// warm-up tasks.
+async fn assert_list_with_leaders(env: &Env, newest: &[&str]) {
+    let list = env.raw.lrange(&qkey("default", "pending")).await;
+    assert_eq!(list.len(), newest.len() + LEADERS + 2, "{list:?}");
+    assert_eq!(&list[..newest.len()], common::strings(newest).as_slice());
+    let leads: std::collections::BTreeSet<String> = list[newest.len()..newest.len() + LEADERS]
+        .iter()
+        .cloned()
+        .collect();
+    let want: std::collections::BTreeSet<String> =
+        (0..LEADERS).map(|i| format!("lead{i}")).collect();
+    assert_eq!(leads, want);
+    assert_eq!(
+        &list[newest.len() + LEADERS..],
+        common::strings(&["warm2", "warm"]).as_slice()
+    );
+}
+
+/// Deterministic batch: while the leaders' calls are held by the proxy, callers queue in order;
 /// they go out as one call: the first of two with one ID wins, each keeps its own
 /// `pending_since`, and the list gets them in arrival order.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -350,10 +382,7 @@ async fn queued_callers_share_one_call_in_arrival_order() {
         let clock = ManualClock::new(base + Duration::from_nanos(i as u64 * 1_000_001));
         b.clone().with_clock(Arc::new(clock))
     };
-    let lead = {
-        let b = at(0);
-        tokio::spawn(async move { b.enqueue(&msg("default", "lead")).await })
-    };
+    let leads = spawn_leaders(&at(0));
     settle().await;
     let evalsha_before = evalsha_calls(&env).await;
     let mut queued = Vec::new();
@@ -370,7 +399,9 @@ async fn queued_callers_share_one_call_in_arrival_order() {
         queued.push(tokio::spawn(async move { b.enqueue(&m).await }));
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    assert!(lead.await.unwrap().is_ok());
+    for lead in leads {
+        assert!(lead.await.unwrap().is_ok());
+    }
     let results: Vec<_> = futures::future::join_all(queued)
         .await
         .into_iter()
@@ -385,19 +416,16 @@ async fn queued_callers_share_one_call_in_arrival_order() {
     assert!(results[4].is_ok());
     assert_eq!(
         evalsha_calls(&env).await - evalsha_before,
-        2,
-        "the leader's call and one shared call"
+        LEADERS + 1,
+        "the leaders' calls and one shared call"
     );
-    assert_eq!(
-        env.raw.lrange(&qkey("default", "pending")).await,
-        common::strings(&["q5", "q3", "dup", "q1", "lead", "warm2", "warm"])
-    );
+    assert_list_with_leaders(&env, &["q5", "q3", "dup", "q1"]).await;
     assert_eq!(
         env.stored_msg("default", "dup").await.payload,
         Bytes::from_static(b"first dup")
     );
     let mut since = BTreeMap::new();
-    for id in ["lead", "q1", "dup", "q3", "q5"] {
+    for id in ["lead0", "q1", "dup", "q3", "q5"] {
         since.insert(
             id,
             env.field("default", id, "pending_since")
@@ -406,7 +434,7 @@ async fn queued_callers_share_one_call_in_arrival_order() {
         );
     }
     let ns = |i: i64| (1_700_000_000_123_456_789_i128 + i as i128 * 1_000_001).to_string();
-    assert_eq!(since["lead"], ns(0));
+    assert_eq!(since["lead0"], ns(0));
     assert_eq!(since["q1"], ns(1));
     assert_eq!(since["dup"], ns(2));
     assert_eq!(since["q3"], ns(3));
@@ -414,17 +442,14 @@ async fn queued_callers_share_one_call_in_arrival_order() {
     let _ = b.close().await;
 }
 
-/// A leader dropped while its call is held by the proxy passes the lane on: the callers queued
-/// behind it are answered, a caller dropped while queued is not needed by anybody, and later
+/// Leaders dropped while their calls are held by the proxy pass the lane on: the callers queued
+/// behind them are answered, a caller dropped while queued is not needed by anybody, and later
 /// calls run.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropped_leader_and_waiter_do_not_wedge_the_queue() {
     let env = Env::single().await;
     let (_proxy, b) = slow_broker(&env, Duration::from_millis(150)).await;
-    let lead = {
-        let b = b.clone();
-        tokio::spawn(async move { b.enqueue(&msg("default", "lead")).await })
-    };
+    let leads = spawn_leaders(&b);
     settle().await;
     let kept = {
         let b = b.clone();
@@ -437,18 +462,17 @@ async fn dropped_leader_and_waiter_do_not_wedge_the_queue() {
     settle().await;
     gone.abort();
     settle().await;
-    lead.abort();
+    for lead in &leads {
+        lead.abort();
+    }
     let kept = tokio::time::timeout(Duration::from_secs(5), kept).await;
     assert!(matches!(kept, Ok(Ok(Ok(())))), "{kept:?}");
     let later =
         tokio::time::timeout(Duration::from_secs(5), b.enqueue(&msg("default", "later"))).await;
     assert!(matches!(later, Ok(Ok(()))), "{later:?}");
-    let list = env.raw.lrange(&qkey("default", "pending")).await;
-    // The dropped leader's command had been sent: it is stored. The dropped waiter was skipped.
-    assert_eq!(
-        list,
-        common::strings(&["later", "kept", "lead", "warm2", "warm"])
-    );
+    // The dropped leaders' commands had been sent: they are stored. The dropped waiter was
+    // skipped.
+    assert_list_with_leaders(&env, &["later", "kept"]).await;
     assert!(!env.raw.exists(&common::task_key("default", "gone")).await);
     let _ = b.close().await;
 }

@@ -20,10 +20,11 @@ impl Broker {
     /// [`BrokerError::TaskIdConflict`] when a task with `msg.id` exists in the queue;
     /// [`BrokerError::InvalidArgument`] for a blank queue name; Redis errors.
     ///
-    /// Concurrent calls for one queue share script calls (group commit): a call that finds no
-    /// enqueue of its queue in flight sends its task at once; calls arriving meanwhile are sent
-    /// together, in arrival order, as one script call when it returns. Redis sees per task
-    /// exactly what one call per task writes, and each caller gets its own result. A caller
+    /// Many concurrent calls for one queue share script calls (group commit): while fewer than
+    /// 16 enqueues of its queue are in flight on this connection, a call sends its task at
+    /// once; calls arriving beyond that are sent together, in arrival order, as one script call
+    /// when a call in flight returns. Redis sees per task exactly what one call per task
+    /// writes, and each caller gets its own result. A caller
     /// whose future is dropped while it waits is either not enqueued or enqueued without
     /// anybody waiting; the queue's later enqueues are never held up by it.
     pub async fn enqueue(&self, msg: &TaskMessage) -> Result<()> {

@@ -1,13 +1,14 @@
 //! Group commit of plain enqueues ([`Broker::enqueue`]).
 //!
-//! Per connection and queue (so per Cluster slot), a call that finds no enqueue of its queue in
-//! flight sends its own `enqueue.lua` at once: a lone producer pays nothing extra. Calls that
-//! arrive while one is in flight wait in the queue's lane, in arrival order. When the call in
-//! flight returns, a spawned driver task sends them together as one `enqueue_many.lua` call and
-//! keeps draining the lane until it is empty. The driver keeps at most two batches in flight: a
-//! batch goes out when the oldest one returns, or as soon as all the callers it answered last
-//! are waiting again (so Redis has the next batch while it runs the current one). A batch holds
-//! at most [`MAX_TASKS`] tasks and [`MAX_BYTES`] bytes of arguments (one larger task goes
+//! Per connection and queue (so per Cluster slot), a call sends its own `enqueue.lua` at once
+//! while fewer than [`LEADERS`] such calls are in flight and nobody waits: a lone producer, or
+//! a few, pay nothing extra. Calls arriving beyond that wait in the queue's lane, in arrival
+//! order. When a call in flight returns, a spawned driver task sends them together as one
+//! `enqueue_many.lua` call and keeps draining the lane until it is empty (meanwhile every new
+//! call joins the lane). The driver keeps at most two batches in flight: a batch goes out when
+//! the oldest one returns, or as soon as all the callers it answered last are waiting again (so
+//! Redis has the next batch while it runs the current one). A batch holds at most
+//! [`MAX_TASKS`] tasks and [`MAX_BYTES`] bytes of arguments (one larger task goes
 //! alone). All calls of a queue share one connection, so they reach Redis in the order sent.
 //!
 //! Redis sees per task exactly what `enqueue.lua` does: the same EXISTS check in order, the same
@@ -108,6 +109,8 @@ struct Job {
 /// someone owns it: the leader (a caller whose own call is in flight) or a driver task.
 #[derive(Default)]
 struct Lane {
+    /// Callers whose own call is in flight (each sent at once).
+    leaders: usize,
     waiting: VecDeque<Job>,
     /// The driver task's wake-up, while a driver owns the lane.
     driver: Option<Arc<Notify>>,
@@ -143,6 +146,12 @@ pub(crate) async fn enqueue(
         let mut lanes = lanes();
         let by_queue = lanes.entry(conn).or_default();
         match by_queue.get_mut(queue) {
+            Some(lane)
+                if lane.driver.is_none() && lane.waiting.is_empty() && lane.leaders < LEADERS =>
+            {
+                lane.leaders += 1;
+                Err(task)
+            }
             Some(lane) => {
                 let (reply, rx) = oneshot::channel();
                 lane.waiting.push_back(Job { task, reply });
@@ -155,7 +164,13 @@ pub(crate) async fn enqueue(
                 Ok(rx)
             }
             None => {
-                by_queue.insert(queue.to_owned(), Lane::default());
+                by_queue.insert(
+                    queue.to_owned(),
+                    Lane {
+                        leaders: 1,
+                        ..Lane::default()
+                    },
+                );
                 Err(task)
             }
         }
@@ -195,7 +210,7 @@ struct Leader<'a> {
 impl Drop for Leader<'_> {
     fn drop(&mut self) {
         let wake = Arc::new(Notify::new());
-        let Some(batch) = next_batch(self.conn, self.queue, Some(&wake), 0) else {
+        let Some(batch) = leader_done(self.conn, self.queue, &wake) else {
             return;
         };
         let owner = Driver {
@@ -249,6 +264,31 @@ impl Drop for Driver {
     }
 }
 
+/// A leader's call returned: when callers wait and no driver sends them yet, takes their first
+/// batch for a new driver woken by `wake`; removes the lane once nobody owns it.
+fn leader_done(conn: usize, queue: &str, wake: &Arc<Notify>) -> Option<Vec<Job>> {
+    let mut lanes = lanes();
+    let by_queue = lanes.get_mut(&conn)?;
+    let lane = by_queue.get_mut(queue)?;
+    lane.leaders = lane.leaders.saturating_sub(1);
+    if lane.driver.is_some() {
+        return None;
+    }
+    if lane.waiting.is_empty() {
+        if lane.leaders == 0 {
+            by_queue.remove(queue);
+            if by_queue.is_empty() {
+                lanes.remove(&conn);
+            }
+        }
+        return None;
+    }
+    let batch = take(lane);
+    lane.driver = Some(wake.clone());
+    lane.expect = 0;
+    Some(batch)
+}
+
 /// Takes the next batch of `queue`'s lane, or removes the lane (releasing it) when nobody
 /// waits. `driver` (when given) becomes the lane's driver wake-up; `expect` is the number of
 /// waiting callers at which it is woken next (0: not before its next call returns).
@@ -262,9 +302,12 @@ fn next_batch(
     let by_queue = lanes.get_mut(&conn)?;
     let lane = by_queue.get_mut(queue)?;
     if lane.waiting.is_empty() {
-        by_queue.remove(queue);
-        if by_queue.is_empty() {
-            lanes.remove(&conn);
+        lane.driver = None;
+        if lane.leaders == 0 {
+            by_queue.remove(queue);
+            if by_queue.is_empty() {
+                lanes.remove(&conn);
+            }
         }
         return None;
     }
@@ -308,6 +351,11 @@ fn take(lane: &mut Lane) -> Vec<Job> {
 
 /// Most batches a driver keeps in flight: while one runs, the next can already wait in Redis.
 const MAX_FLIGHTS: usize = 2;
+
+/// Calls of one lane sent at once, each on its own, before callers start to share calls. Below
+/// this, separate calls pipelined on the connection keep Redis busy and answer sooner than a
+/// shared call would; beyond it, sharing saves more than it delays.
+pub(crate) const LEADERS: usize = 16;
 
 /// Sends batches of the lane until it is empty, then releases it. A batch goes out when the
 /// oldest one in flight returns, or earlier (up to [`MAX_FLIGHTS`] in flight) once all the

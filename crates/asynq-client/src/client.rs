@@ -79,9 +79,9 @@ impl Client {
     /// Enqueues `task` with its own options and then `opts` (later options win) (Go
     /// `Client.Enqueue`). A process-at time after now schedules the task; otherwise a group
     /// option puts it into its group (state aggregating; the aggregator is part of the worker);
-    /// otherwise it goes to pending. Unique tasks take their lock first. Concurrent plain
-    /// enqueues to one queue (on this client or its clones) share Redis script calls; each call
-    /// still gets its own result ([`Broker::enqueue`]).
+    /// otherwise it goes to pending. Unique tasks take their lock first. Many concurrent
+    /// plain enqueues to one queue (on this client or its clones) share Redis script calls;
+    /// each call still gets its own result ([`Broker::enqueue`]).
     ///
     /// # Errors
     /// [`ClientError::InvalidTask`] for an empty type or an invalid option;

@@ -47,9 +47,7 @@ pub fn wakeup_channel(qname: &str) -> String {
 
 /// The queue of a [`wakeup_channel`] name, `None` for any other channel.
 pub fn queue_of_wakeup_channel(channel: &str) -> Option<&str> {
-    channel
-        .strip_prefix("asynq:{")?
-        .strip_suffix("}:wakeup")
+    channel.strip_prefix("asynq:{")?.strip_suffix("}:wakeup")
 }
 
 /// `asynq:{<q>}:active`: LIST of task IDs being processed. Go `ActiveKey`.

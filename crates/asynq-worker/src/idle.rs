@@ -5,8 +5,10 @@
 //! Here, while every queue is empty, one fetcher polls, every `task_check_interval ×
 //! uniform[0.7, 1.2)` (0.95 × the interval on average: a task from a Go producer waits about as
 //! long as with Go's loop, whose median wait is half the interval; the poller's spread is
-//! narrower, so its long waits are shorter), and the others wait without polling. An idle
-//! server so sends Redis about as many dequeues as Go's, and fewer commands in all. Any fetcher is woken at once when
+//! narrower, so its long waits are shorter), and the others wait without polling. The poll is
+//! one `LLEN` per queue ([`asynq_broker::Broker::any_pending`]); only when a queue has tasks
+//! does a dequeue script run. An idle server so sends Redis one command per queue per poll where
+//! Go's sends a script per queue (which itself runs two commands). Any fetcher is woken at once when
 //! * a Rust producer, forwarder or shutdown requeue makes a pending list of this server go from
 //!   empty to non-empty: the scripts publish on `asynq:{q}:wakeup` and the subscriber calls
 //!   [`IdleGate::wake`];
@@ -19,6 +21,17 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
+
+/// How a wait in the [`IdleGate`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Waited {
+    /// Woken: work may have arrived; dequeue.
+    Woken,
+    /// The poller's interval passed: probe the queues (a cheap `LLEN` each) before dequeuing.
+    PollDue,
+    /// The server is stopping.
+    Stopped,
+}
 
 /// The waiting room of idle fetchers (see the module docs).
 #[derive(Debug, Default)]
@@ -46,8 +59,8 @@ impl IdleGate {
 
     /// Called by a fetcher whose dequeue found every queue empty. The first such fetcher
     /// becomes the poller: it waits `interval × uniform[0.7, 1.2)` (mean 0.95 × `interval`) or
-    /// until woken. The others wait until woken. False when `stop` fired.
-    pub(crate) async fn wait(&self, stop: &CancellationToken, interval: Duration) -> bool {
+    /// until woken. The others wait until woken.
+    pub(crate) async fn wait(&self, stop: &CancellationToken, interval: Duration) -> Waited {
         let notified = self.notify.notified();
         let role = self
             .polling
@@ -58,14 +71,14 @@ impl IdleGate {
             Some(_role) => {
                 let poll = interval.mul_f64(0.7 + 0.5 * fastrand::f64());
                 tokio::select! {
-                    _ = stop.cancelled() => false,
-                    _ = notified => true,
-                    _ = tokio::time::sleep(poll) => true,
+                    _ = stop.cancelled() => Waited::Stopped,
+                    _ = notified => Waited::Woken,
+                    _ = tokio::time::sleep(poll) => Waited::PollDue,
                 }
             }
             None => tokio::select! {
-                _ = stop.cancelled() => false,
-                _ = notified => true,
+                _ = stop.cancelled() => Waited::Stopped,
+                _ = notified => Waited::Woken,
             },
         }
     }
@@ -86,8 +99,8 @@ mod tests {
             let (gate, stop) = (gate.clone(), stop.clone());
             async move {
                 let t = Instant::now();
-                gate.wait(&stop, interval).await;
-                t.elapsed()
+                let waited = gate.wait(&stop, interval).await;
+                (waited, t.elapsed())
             }
         });
         tokio::task::yield_now().await;
@@ -95,11 +108,12 @@ mod tests {
             let (gate, stop) = (gate.clone(), stop.clone());
             async move {
                 let t = Instant::now();
-                gate.wait(&stop, interval).await;
-                t.elapsed()
+                let waited = gate.wait(&stop, interval).await;
+                (waited, t.elapsed())
             }
         });
-        let polled = poller.await.unwrap();
+        let (waited, polled) = poller.await.unwrap();
+        assert_eq!(waited, Waited::PollDue);
         assert!(
             polled >= interval.mul_f64(0.7) && polled < interval.mul_f64(1.2),
             "{polled:?}"
@@ -108,7 +122,9 @@ mod tests {
         tokio::time::sleep(Duration::from_secs(60)).await;
         assert!(!waiter.is_finished());
         gate.wake();
-        assert!(waiter.await.unwrap() >= Duration::from_secs(60));
+        let (waited, elapsed) = waiter.await.unwrap();
+        assert_eq!(waited, Waited::Woken);
+        assert!(elapsed >= Duration::from_secs(60));
     }
 
     #[tokio::test(start_paused = true)]
@@ -117,7 +133,10 @@ mod tests {
         let stop = CancellationToken::new();
         gate.wake();
         let t = Instant::now();
-        assert!(gate.wait(&stop, Duration::from_secs(1)).await);
+        assert_eq!(
+            gate.wait(&stop, Duration::from_secs(1)).await,
+            Waited::Woken
+        );
         assert_eq!(t.elapsed(), Duration::ZERO);
     }
 
@@ -135,8 +154,8 @@ mod tests {
         });
         tokio::task::yield_now().await;
         stop.cancel();
-        assert!(!a.await.unwrap());
-        assert!(!b.await.unwrap());
+        assert_eq!(a.await.unwrap(), Waited::Stopped);
+        assert_eq!(b.await.unwrap(), Waited::Stopped);
         assert!(!gate.polling.load(Ordering::Acquire));
     }
 }

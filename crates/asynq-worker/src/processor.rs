@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::exec;
 use crate::handler::Handler;
+use crate::idle::Waited;
 use crate::shared::{sleep_or_stop, Core, LogLimiter};
 
 /// The running processor.
@@ -166,10 +167,23 @@ async fn fetch_loop(
                 drop(permit);
             }
             Err(BrokerError::NoProcessableTask) => {
-                // Like Go, wait holding the permit; unlike Go, only one fetcher polls and any
-                // is woken as soon as work arrives (crate::idle).
-                if !core.idle.wait(&stop, check).await {
-                    return;
+                // Like Go, wait holding the permit; unlike Go, only one fetcher polls, with a
+                // cheap probe, and any is woken as soon as work arrives (crate::idle).
+                loop {
+                    match core.idle.wait(&stop, check).await {
+                        Waited::Stopped => return,
+                        Waited::Woken => break,
+                        Waited::PollDue => {
+                            // An error means "maybe": the dequeue then reports it.
+                            let probe = tokio::select! {
+                                _ = stop.cancelled() => return,
+                                p = core.broker.any_pending(&core.queues) => p,
+                            };
+                            if probe.unwrap_or(true) {
+                                break;
+                            }
+                        }
+                    }
                 }
             }
             Err(e) => {

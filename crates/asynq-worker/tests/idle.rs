@@ -208,25 +208,31 @@ async fn tasks_that_arrive_without_a_wake_up_are_found_by_polling() {
     server.shutdown().await;
 }
 
-/// The EVALSHA calls Redis receives during `d`.
-async fn evalsha_calls_during(raw: &Raw, d: Duration) -> u64 {
+/// The calls of each command Redis receives during `d`, from `INFO commandstats`.
+async fn calls_during(raw: &Raw, d: Duration, commands: &[&str]) -> Vec<u64> {
     raw.cmd(&["CONFIG", "RESETSTAT"]).await;
     tokio::time::sleep(d).await;
     let info = format!("{:?}", raw.cmd(&["INFO", "commandstats"]).await);
-    // cmdstat_evalsha:calls=N,...
-    info.split("cmdstat_evalsha:calls=")
-        .nth(1)
-        .and_then(|s| s.split(',').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
+    commands
+        .iter()
+        .map(|c| {
+            // cmdstat_<name>:calls=N,...
+            info.split(&format!("cmdstat_{c}:calls="))
+                .nth(1)
+                .and_then(|s| s.split(',').next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0)
+        })
+        .collect()
 }
 
-/// With 4 fetchers (concurrency 16) and 3 empty queues, one fetcher polls: about one dequeue
-/// per queue per interval, like Go's single loop, not one per fetcher.
+/// With 4 fetchers (concurrency 16) and 3 empty queues, one fetcher polls, and a poll is one
+/// `LLEN` per queue, no dequeue script: about 3 commands per interval where Go's single loop
+/// sends 3 scripts (each running 2 more commands), and 4 independent pollers would send 4×.
 #[tokio::test]
-async fn an_idle_server_polls_with_one_fetcher() {
+async fn an_idle_server_polls_with_one_fetcher_and_one_llen_per_queue() {
     let env = Env::start().await;
-    let (mux, _seen) = recording_mux();
+    let (mux, seen) = recording_mux();
     let config = Config {
         concurrency: 16,
         queues: QUEUES.iter().map(|q| (q.to_string(), 1)).collect(),
@@ -240,17 +246,29 @@ async fn an_idle_server_polls_with_one_fetcher() {
     let server = env.server(config).await;
     server.start(mux).unwrap();
     settle(std::slice::from_ref(&env.raw)).await;
-    let window = Duration::from_secs(2);
     let t = Instant::now();
-    let calls = evalsha_calls_during(&env.raw, window).await;
+    let calls = calls_during(&env.raw, Duration::from_secs(2), &["llen", "evalsha"]).await;
     let polls = t.elapsed().as_secs_f64() / 0.1;
-    // One poller: ~3 dequeue scripts per poll. Four pollers would send ~4× as many.
-    let per_poll = calls as f64 / polls;
+    let per_poll = calls[0] as f64 / polls;
     assert!(
         (0.9..=4.5).contains(&per_poll),
-        "{calls} EVALSHA in {:?} = {per_poll:.2} per 100 ms; want about 3 (one fetcher polling 3 queues)",
+        "{} LLEN in {:?} = {per_poll:.2} per 100 ms; want about 3 (one fetcher probing 3 queues)",
+        calls[0],
         t.elapsed()
     );
+    assert!(calls[1] <= 2, "{} EVALSHA while idle", calls[1]);
+    // Work is still found: a task pushed now is taken by the next poll.
+    env.client
+        .enqueue(
+            &Task::new("job", "x"),
+            &[TaskOption::queue("low"), TaskOption::task_id("after-idle")],
+        )
+        .await
+        .unwrap();
+    wait_for("the task handled", Duration::from_secs(3), || async {
+        seen.lock().unwrap().iter().any(|id| id == "after-idle")
+    })
+    .await;
     server.shutdown().await;
 }
 

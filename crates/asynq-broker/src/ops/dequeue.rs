@@ -2,6 +2,7 @@
 
 use asynq_proto::TaskMessage;
 use bytes::Bytes;
+use fred::prelude::*;
 use time::OffsetDateTime;
 
 use crate::broker::{int, text, Broker, LEASE_DURATION};
@@ -37,6 +38,22 @@ impl Broker {
             Some(one) => one,
             None => Err(BrokerError::NoProcessableTask),
         }
+    }
+
+    /// Whether any queue in `queues` has a task in `pending`: one `LLEN asynq:{q}:pending` per
+    /// queue, sent together (no script). An idle worker polls with this instead of a dequeue
+    /// script per queue, so an empty poll costs one command per queue. A paused queue with
+    /// pending tasks counts as having some (the dequeue that follows then finds none).
+    ///
+    /// # Errors
+    /// Redis errors.
+    pub async fn any_pending(&self, queues: &[String]) -> Result<bool> {
+        let lens = futures::future::try_join_all(queues.iter().map(|q| async move {
+            let n: i64 = self.client.llen(keys::pending_key(q)).await?;
+            Ok::<i64, BrokerError>(n)
+        }))
+        .await?;
+        Ok(lens.into_iter().any(|n| n > 0))
     }
 
     /// Like [`Broker::dequeue`], but takes up to `max` tasks (at least 1) in one script call,

@@ -2,68 +2,14 @@
 //! `ServerInfo`, `WorkerInfo`, `ClusterNode`, `SchedulerEntry`, `SchedulerEnqueueEvent`).
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use asynq_client::{Task, TaskOption};
 use bytes::Bytes;
 use time::OffsetDateTime;
 
-/// A queue's sizes and counters at one moment (Go `QueueInfo`, spec §5.3).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueueInfo {
-    /// Queue name.
-    pub queue: String,
-    /// Approximate memory used by the queue's keys and task hashes, in bytes (sampled: 20
-    /// tasks per state and per group for the first 5 groups; Go `MemoryUsage`).
-    pub memory_usage: i64,
-    /// Time since the next task to be dequeued became pending; zero when the queue is empty or
-    /// that task has no `pending_since` (a requeued task).
-    pub latency: Duration,
-    /// Every task of the queue: pending + active + scheduled + retry + archived + completed +
-    /// aggregating.
-    pub size: i64,
-    /// Number of groups.
-    pub groups: i64,
-    /// Tasks in `pending`.
-    pub pending: i64,
-    /// Tasks in `active`.
-    pub active: i64,
-    /// Tasks in `scheduled`.
-    pub scheduled: i64,
-    /// Tasks in `retry`.
-    pub retry: i64,
-    /// Tasks in `archived`.
-    pub archived: i64,
-    /// Tasks in `completed`.
-    pub completed: i64,
-    /// Tasks waiting in groups (`aggregating`).
-    pub aggregating: i64,
-    /// Tasks processed today (UTC), successes and failures (Go `Processed`).
-    pub processed: i64,
-    /// Tasks failed today (UTC) (Go `Failed`).
-    pub failed: i64,
-    /// Tasks processed since the counters began (Go `ProcessedTotal`).
-    pub processed_total: i64,
-    /// Tasks failed since the counters began (Go `FailedTotal`).
-    pub failed_total: i64,
-    /// True when the queue is paused (`asynq:{q}:paused` exists).
-    pub paused: bool,
-    /// When these numbers were read.
-    pub timestamp: OffsetDateTime,
-}
-
-/// One day of a queue's counters (Go `DailyStats`, spec §5.4).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DailyStats {
-    /// Queue name.
-    pub queue: String,
-    /// Tasks processed that day (UTC).
-    pub processed: i64,
-    /// Tasks failed that day (UTC).
-    pub failed: i64,
-    /// A moment of that day: now − n × 24 h, UTC (Go `Date`).
-    pub date: OffsetDateTime,
-}
+/// A queue's sizes and counters (Go `QueueInfo`) and one day of its counters (Go `DailyStats`),
+/// as the broker reads them (spec §5.3, §5.4).
+pub use asynq_broker::ops::inspect_read::{DailyStats, QueueInfo};
 
 /// A group and how many tasks wait in it (Go `GroupInfo`, spec §5.7).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -36,27 +36,7 @@ impl Inspector {
     /// when the queue is not in `asynq:queues`; [`InspectError::Broker`] otherwise.
     pub async fn get_queue_info(&self, queue: &str) -> Result<QueueInfo, InspectError> {
         validate_queue(queue)?;
-        let s = self.broker.current_stats(queue).await?;
-        Ok(QueueInfo {
-            queue: s.queue,
-            memory_usage: s.memory_usage,
-            latency: s.latency,
-            size: s.size,
-            groups: s.groups,
-            pending: s.pending,
-            active: s.active,
-            scheduled: s.scheduled,
-            retry: s.retry,
-            archived: s.archived,
-            completed: s.completed,
-            aggregating: s.aggregating,
-            processed: s.processed,
-            failed: s.failed,
-            processed_total: s.processed_total,
-            failed_total: s.failed_total,
-            paused: s.paused,
-            timestamp: s.timestamp,
-        })
+        Ok(self.broker.current_stats(queue).await?)
     }
 
     /// The processed and failed counts of `queue` for the last `days` days, today (UTC) first
@@ -74,16 +54,7 @@ impl Inspector {
                 "the number of days must be positive".into(),
             ));
         }
-        let counts = self.broker.historical_stats(queue, days).await?;
-        Ok(counts
-            .into_iter()
-            .map(|d| DailyStats {
-                queue: d.queue,
-                processed: d.processed,
-                failed: d.failed,
-                date: d.date,
-            })
-            .collect())
+        Ok(self.broker.historical_stats(queue, days).await?)
     }
 
     /// Redis server information as key → value (spec §5.5, what Go's CLI `stats` prints): `INFO`

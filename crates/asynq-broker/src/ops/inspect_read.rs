@@ -23,9 +23,10 @@ pub const MEMORY_SAMPLE_SIZE: i64 = 20;
 /// Groups sampled by the memory-usage estimate (Go `groupSampleSize`).
 pub const MEMORY_GROUP_SAMPLE_SIZE: i64 = 5;
 
-/// A queue's sizes and counters at one moment (Go `rdb.Stats`, spec §5.3).
+/// A queue's sizes and counters at one moment (Go `rdb.Stats`, and `asynq.QueueInfo`, which
+/// asynq-inspect returns as is; spec §5.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueueStats {
+pub struct QueueInfo {
     /// Queue name.
     pub queue: String,
     /// Sampled memory estimate of the queue's keys and task hashes, in bytes.
@@ -67,9 +68,10 @@ pub struct QueueStats {
     pub timestamp: OffsetDateTime,
 }
 
-/// One day of a queue's counters (Go `rdb.DailyStats`, spec §5.4).
+/// One day of a queue's counters (Go `rdb.DailyStats` and `asynq.DailyStats`, which
+/// asynq-inspect returns as is; spec §5.4).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DailyCounts {
+pub struct DailyStats {
     /// Queue name.
     pub queue: String,
     /// `processed:<date>`, 0 when missing.
@@ -152,7 +154,7 @@ impl Broker {
     /// # Errors
     /// [`BrokerError::QueueNotFound`]; [`BrokerError::Decode`] for a counter or `pending_since`
     /// that is not a number; a failing memory estimate fails the call; Redis errors.
-    pub async fn current_stats(&self, qname: &str) -> Result<QueueStats> {
+    pub async fn current_stats(&self, qname: &str) -> Result<QueueInfo> {
         self.require_queue(qname).await?;
         let now = self.now();
         let keys = vec![
@@ -179,7 +181,7 @@ impl Broker {
         if reply.len() % 2 != 0 {
             return Err(unexpected("current stats", &reply));
         }
-        let mut stats = QueueStats {
+        let mut stats = QueueInfo {
             queue: qname.to_string(),
             memory_usage: 0,
             latency: Duration::ZERO,
@@ -269,7 +271,7 @@ impl Broker {
     /// [`BrokerError::FailedPrecondition`] `the number of days must be positive` for `days < 1`
     /// (checked before the queue); [`BrokerError::QueueNotFound`]; [`BrokerError::Decode`] for a
     /// counter that is not a number; Redis errors.
-    pub async fn historical_stats(&self, qname: &str, days: i64) -> Result<Vec<DailyCounts>> {
+    pub async fn historical_stats(&self, qname: &str, days: i64) -> Result<Vec<DailyStats>> {
         if days < 1 {
             return Err(BrokerError::FailedPrecondition(
                 "the number of days must be positive".into(),
@@ -298,7 +300,7 @@ impl Broker {
         }
         let mut out = Vec::with_capacity(dates.len());
         for (pair, date) in reply.chunks_exact(2).zip(dates) {
-            out.push(DailyCounts {
+            out.push(DailyStats {
                 queue: qname.to_string(),
                 processed: number(&pair[0], "processed counter")?,
                 failed: number(&pair[1], "failed counter")?,

@@ -1,4 +1,4 @@
--- ArchiveTask (spec 5.10); inspect_archive_trim.lua is prepended.
+-- ArchiveTask (spec 5.10); inspect_archive_trim.lua and inspect_unindex.lua are prepended.
 -- KEYS[1] task key, KEYS[2] archived zset, KEYS[3] groups set
 -- ARGV[1] task ID, ARGV[2] now (Unix seconds, the archived score), ARGV[3] cutoff = now - 90
 -- days (Unix seconds), ARGV[4] max archive size (10000), ARGV[5] queue key prefix asynq:{q}:,
@@ -16,24 +16,10 @@ end
 if state == "archived" then
     return -1
 end
-if state == "pending" then
-    local lkey = ARGV[5] .. state
-    if redis.call("LREM", lkey, 1, ARGV[1]) == 0 then
-        return redis.error_reply("task id not found in list " .. lkey)
-    end
-elseif state == "aggregating" then
-    local gkey = ARGV[6] .. tostring(group)
-    if redis.call("ZREM", gkey, ARGV[1]) == 0 then
-        return redis.error_reply("task id not found in zset " .. gkey)
-    end
-    if redis.call("ZCARD", gkey) == 0 then
-        redis.call("SREM", KEYS[3], group)
-    end
-else
-    local zkey = ARGV[5] .. tostring(state)
-    if redis.call("ZREM", zkey, ARGV[1]) == 0 then
-        return redis.error_reply("task id not found in zset " .. zkey)
-    end
+local err = unindex(ARGV[1], state, group, ARGV[5], ARGV[6], KEYS[3], 1,
+    "task id not found in list ", "task id not found in zset ")
+if err then
+    return err
 end
 redis.call("ZADD", KEYS[2], ARGV[2], ARGV[1])
 redis.call("HSET", KEYS[1], "state", "archived")

@@ -1,4 +1,4 @@
--- DeleteTask (spec 5.11).
+-- DeleteTask (spec 5.11); inspect_unindex.lua is prepended.
 -- KEYS[1] task key, KEYS[2] groups set
 -- ARGV[1] task ID, ARGV[2] queue key prefix asynq:{q}:, ARGV[3] group key prefix asynq:{q}:g:
 -- Returns 1 deleted, 0 no such task, -1 active; an error reply when the task is missing from
@@ -11,24 +11,10 @@ local state, group = unpack(redis.call("HMGET", KEYS[1], "state", "group"))
 if state == "active" then
     return -1
 end
-if state == "pending" then
-    local lkey = ARGV[2] .. state
-    if redis.call("LREM", lkey, 0, ARGV[1]) == 0 then
-        return redis.error_reply("task is not found in list: " .. lkey)
-    end
-elseif state == "aggregating" then
-    local gkey = ARGV[3] .. tostring(group)
-    if redis.call("ZREM", gkey, ARGV[1]) == 0 then
-        return redis.error_reply("task is not found in zset: " .. gkey)
-    end
-    if redis.call("ZCARD", gkey) == 0 then
-        redis.call("SREM", KEYS[2], group)
-    end
-else
-    local zkey = ARGV[2] .. tostring(state)
-    if redis.call("ZREM", zkey, ARGV[1]) == 0 then
-        return redis.error_reply("task is not found in zset: " .. zkey)
-    end
+local err = unindex(ARGV[1], state, group, ARGV[2], ARGV[3], KEYS[2], 0,
+    "task is not found in list: ", "task is not found in zset: ")
+if err then
+    return err
 end
 local unique_key = redis.call("HGET", KEYS[1], "unique_key")
 if unique_key and unique_key ~= "" and redis.call("GET", unique_key) == ARGV[1] then

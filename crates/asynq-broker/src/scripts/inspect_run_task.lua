@@ -1,4 +1,5 @@
--- RunTask (spec 5.9): moves one task of any state but active and pending to pending.
+-- RunTask (spec 5.9): moves one task of any state but active and pending to pending;
+-- wakeup.lua and inspect_unindex.lua are prepended.
 -- KEYS[1] task key, KEYS[2] pending list, KEYS[3] groups set
 -- ARGV[1] task ID, ARGV[2] queue key prefix asynq:{q}:, ARGV[3] group key prefix asynq:{q}:g:
 -- Returns 1 moved, 0 no such task, -1 active, -2 already pending; an error reply when the task
@@ -12,19 +13,11 @@ if state == "active" then
     return -1
 elseif state == "pending" then
     return -2
-elseif state == "aggregating" then
-    local gkey = ARGV[3] .. tostring(group)
-    if redis.call("ZREM", gkey, ARGV[1]) == 0 then
-        return redis.error_reply("internal error: task id not found in zset " .. gkey)
-    end
-    if redis.call("ZCARD", gkey) == 0 then
-        redis.call("SREM", KEYS[3], group)
-    end
-else
-    local zkey = ARGV[2] .. tostring(state)
-    if redis.call("ZREM", zkey, ARGV[1]) == 0 then
-        return redis.error_reply("internal error: task id not found in zset " .. zkey)
-    end
+end
+local err = unindex(ARGV[1], state, group, ARGV[2], ARGV[3], KEYS[3], 1,
+    "internal error: task id not found in list ", "internal error: task id not found in zset ")
+if err then
+    return err
 end
 if redis.call("LPUSH", KEYS[2], ARGV[1]) == 1 then
     wake_idle_workers(KEYS[2])

@@ -9,7 +9,8 @@
 //! - [`RedisCluster`]: a Redis Cluster built with `redis-cli --cluster create`, optionally with
 //!   replicas;
 //! - [`RedisSentinelGroup`]: a primary, a replica and three sentinels monitoring `"mymaster"`;
-//! - [`Raw`]: a raw-command client for asserting on Redis state.
+//! - [`Raw`]: a raw-command client for asserting on Redis state;
+//! - [`fuzz`]: the case counts and report line of the fuzz targets run by `cargo xtask fuzz`.
 //!
 //! Every process listens on a free port on 127.0.0.1 only, runs without persistence in its own
 //! temporary directory (holding its log, shown in panic messages when it fails to start), and is
@@ -32,6 +33,7 @@
 //! ```
 
 mod cluster;
+pub mod fuzz;
 mod node;
 mod process;
 mod raw;

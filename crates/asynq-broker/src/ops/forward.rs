@@ -8,7 +8,8 @@ use crate::{keys, scripts};
 impl Broker {
     /// Moves every due task (score ≤ now) of `scheduled` and then of `retry` of each queue to
     /// `pending` (`state = pending`, `pending_since` = now in ns), or back into its group when
-    /// the hash has a non-empty `group` field (`state = aggregating`, score now) (Go
+    /// the hash has a non-empty `group` field (`state = aggregating`, score now, and the group
+    /// name added to `asynq:{q}:groups`, which Go omits: quirk Q4) (Go
     /// `RDB.ForwardIfReady`). Runs the script in batches of 100 until nothing is due.
     ///
     /// Returns the number of tasks moved.
@@ -21,7 +22,11 @@ impl Broker {
             for src in [keys::scheduled_key(qname), keys::retry_key(qname)] {
                 loop {
                     let now = self.now();
-                    let keys = vec![src.clone(), keys::pending_key(qname)];
+                    let keys = vec![
+                        src.clone(),
+                        keys::pending_key(qname),
+                        keys::all_groups_key(qname),
+                    ];
                     let args = vec![
                         int(now.unix_timestamp()),
                         text(&keys::task_key_prefix(qname)),

@@ -1,9 +1,12 @@
 -- ForwardIfReady: move due scheduled or retry tasks (spec 4.15).
--- KEYS[1] source zset (scheduled or retry), KEYS[2] pending list
+-- KEYS[1] source zset (scheduled or retry), KEYS[2] pending list, KEYS[3] the queue's
+-- `groups` set
 -- ARGV[1] now (Unix seconds), ARGV[2] task key prefix, ARGV[3] now (Unix nanoseconds),
 -- ARGV[4] group key prefix
 -- Returns the number of tasks moved (at most 100 per call). Filling an empty pending list wakes
--- idle workers (wakeup.lua).
+-- idle workers (wakeup.lua). A task put back into its group also registers the group name in
+-- KEYS[3] (Go does not, quirk Q4; without it Go's GetQueueInfo and aggregator miss the group
+-- once it had been emptied and unregistered).
 local ids = redis.call("ZRANGEBYSCORE", KEYS[1], "-inf", ARGV[1], "LIMIT", 0, 100)
 local pushed = 0
 for _, id in ipairs(ids) do
@@ -11,6 +14,7 @@ for _, id in ipairs(ids) do
     local group = redis.call("HGET", key, "group")
     if group and group ~= "" then
         redis.call("ZADD", ARGV[4] .. group, ARGV[1], id)
+        redis.call("SADD", KEYS[3], group)
         redis.call("ZREM", KEYS[1], id)
         redis.call("HSET", key, "state", "aggregating")
     else

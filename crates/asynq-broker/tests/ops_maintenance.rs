@@ -163,7 +163,9 @@ async fn case_forward_if_ready(env: &Env) {
 }
 
 /// §4.15: a task whose hash has a non-empty `group` field goes back to `asynq:{q}:g:<group>`
-/// with score now and state aggregating; an empty `group` field or a message group_key alone
+/// with score now and state aggregating, and its name is registered in `asynq:{q}:groups`
+/// (Go omits that, quirk Q4: a group emptied and unregistered meanwhile would be invisible to
+/// Go's GetQueueInfo and aggregator); an empty `group` field or a message group_key alone
 /// (quirk Q3) means pending.
 async fn case_forward_if_ready_grouped_tasks(env: &Env) {
     let b = &env.broker;
@@ -225,6 +227,10 @@ async fn case_forward_if_ready_grouped_tasks(env: &Env) {
     let mut pending = env.raw.lrange(&qkey("default", "pending")).await;
     pending.sort();
     assert_eq!(pending, strings(&["empty", "q3"]));
+    assert_eq!(
+        env.raw.smembers(&qkey("default", "groups")).await,
+        ["g1", "g:2"].iter().map(|g| (*g).to_owned()).collect()
+    );
     for id in ["empty", "q3"] {
         assert_eq!(
             env.field("default", id, "state").await.as_deref(),

@@ -2,7 +2,8 @@
 //! headers under an older Go worker (github.com/hibiken/asynq v0.25.1, the program in
 //! `interop/go-v0.25/`), the state-index invariants after a seeded random run, lossily
 //! converted error texts read by Go, and the Timestamp fields of Rust-written server and
-//! worker records decoded by Go. Every test starts its own Redis and checks the raw Redis
+//! worker records decoded by Go, and poison messages archived by a Rust server and read by Go
+//! (T57). Every test starts its own Redis and checks the raw Redis
 //! state and what Go reports.
 
 mod common;
@@ -1485,4 +1486,175 @@ async fn t56_go_decodes_rust_server_and_worker_times() {
 
     server.shutdown().await;
     assert!(env.go.servers().await.is_empty());
+}
+
+// ---------------------------------------------------------------------------
+// T57 Poison messages.
+
+/// Bytes that are not a protobuf TaskMessage (a length-delimited field longer than the rest).
+const POISON_BYTES: &[u8] = b"\x0a\xff\xff\xff\x0fnot a task message";
+
+/// T57: a buggy producer leaves, in the pending list of `default`, a hash whose `msg` does not
+/// decode and a valid message naming another queue. A Rust server archives both (never
+/// running a handler for them) with an error saying what is wrong, and processes the good task
+/// queued behind them. Go then reads the queue without error: the Go Inspector lists both in
+/// `archived` with that LastErr (the undecodable bytes kept as the payload), `GetQueueInfo`
+/// counts them, a Go server keeps processing the queue, and the Rust Inspector lists and
+/// deletes them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn t57_poison_messages_are_archived_and_read_by_go() {
+    let env = Env::start().await;
+    let wrong_queue = TaskMessage {
+        r#type: "t57:wrong-queue".into(),
+        payload: b"wq".to_vec().into(),
+        id: "t57-wq".into(),
+        queue: "elsewhere".into(),
+        retry: 25,
+        timeout: 1800,
+        ..TaskMessage::default()
+    };
+    let wrong_queue = asynq_proto::encode(&wrong_queue);
+    for (id, msg) in [("t57-bad", POISON_BYTES), ("t57-wq", &wrong_queue[..])] {
+        let key = format!("asynq:{{default}}:t:{id}");
+        env.raw
+            .cmd_bytes("HSET", &[key.as_bytes(), b"msg", msg, b"state", b"pending"])
+            .await;
+        env.raw.cmd(&["LPUSH", "asynq:{default}:pending", id]).await;
+    }
+    env.raw.cmd(&["SADD", "asynq:queues", "default"]).await;
+    let good = env
+        .client
+        .enqueue(&Task::new("t57:good", "g"), &[])
+        .await
+        .expect("Rust enqueue");
+    let ran: Arc<Mutex<Vec<String>>> = Arc::default();
+    let r = ran.clone();
+    let server = env
+        .server(Config {
+            concurrency: 2,
+            task_check_interval: Duration::from_millis(50),
+            shutdown_timeout: Duration::from_millis(500),
+            ..Config::default()
+        })
+        .await;
+    server
+        .start(handler_fn(move |_ctx: TaskContext, task: Task| {
+            let r = r.clone();
+            async move {
+                r.lock().expect("ran").push(task.task_type().to_owned());
+                Ok::<(), HandlerError>(())
+            }
+        }))
+        .expect("Rust server starts");
+    wait_for(
+        Duration::from_secs(10),
+        "both poison tasks archived and the good one done",
+        || async {
+            let archived = env.raw.zrange_withscores("asynq:{default}:archived").await;
+            let done = !env
+                .raw
+                .exists(&format!("asynq:{{default}}:t:{}", good.id))
+                .await;
+            (archived.len() == 2 && done).then_some(())
+        },
+    )
+    .await;
+    server.shutdown().await;
+    assert_eq!(*ran.lock().expect("ran"), vec!["t57:good".to_owned()]);
+
+    // Go reads the archived poison tasks.
+    let archived = env
+        .go
+        .list_tasks("default", "archived")
+        .await
+        .expect("Go ListArchivedTasks");
+    let by_id: BTreeMap<&str, _> = archived.iter().map(|t| (t.id.as_str(), t)).collect();
+    assert_eq!(by_id.len(), 2, "{archived:?}");
+    let bad = by_id["t57-bad"];
+    assert!(
+        bad.last_err
+            .starts_with("asynq: cannot decode task message: "),
+        "{bad:?}"
+    );
+    assert_eq!(
+        (bad.queue.as_str(), bad.state.as_str()),
+        ("default", "archived")
+    );
+    assert_eq!(bad.payload.as_deref(), Some(POISON_BYTES));
+    let wq = by_id["t57-wq"];
+    assert_eq!(
+        wq.last_err,
+        "asynq: task message names queue \"elsewhere\" but was found in queue \"default\""
+    );
+    assert_eq!(
+        (wq.task_type.as_str(), wq.queue.as_str()),
+        ("t57:wrong-queue", "default")
+    );
+    for id in ["t57-bad", "t57-wq"] {
+        let info = env
+            .go
+            .task_info("default", id)
+            .await
+            .expect("Go GetTaskInfo");
+        assert_eq!(info.state, "archived");
+    }
+    let info = env.go.queue_info("default").await.expect("Go GetQueueInfo");
+    assert_eq!(
+        (info.archived, info.active, info.pending),
+        (2, 0, 0),
+        "{info:?}"
+    );
+    assert_eq!((info.processed, info.failed), (3, 2), "{info:?}");
+
+    // A Go server keeps processing the queue.
+    let go_tasks: Vec<GoTask> = (0..3)
+        .map(|i| GoTask::new("t57:go", format!("go {i}").into_bytes()))
+        .collect();
+    for r in env.go.enqueue(&go_tasks).await {
+        r.expect("Go enqueue");
+    }
+    let log = env.node.dir().join("t57-go.log");
+    let go_server = env
+        .go
+        .serve(GoServeOptions {
+            concurrency: 2,
+            task_check_interval: Some(Duration::from_millis(50)),
+            shutdown_timeout: Some(Duration::from_secs(1)),
+            log: Some(log.clone()),
+            exit_after: 3,
+            ..GoServeOptions::default()
+        })
+        .await;
+    let summary = go_server.wait_timeout(Duration::from_secs(20)).await;
+    let handled = asynq_interop::read_log(&log);
+    assert_eq!(handled.len(), 3, "{handled:?}\n{}", summary.stderr);
+    assert!(handled.iter().all(|h| h.is_ok()), "{handled:?}");
+    assert_eq!(
+        env.raw
+            .zrange_withscores("asynq:{default}:archived")
+            .await
+            .len(),
+        2
+    );
+
+    // The Rust Inspector lists and deletes them.
+    let insp = Inspector::connect(env.opt.clone())
+        .await
+        .expect("Rust Inspector");
+    let listed = insp
+        .list_archived_tasks("default", ListOptions::default())
+        .await
+        .expect("Rust list_archived_tasks");
+    let ids: BTreeSet<&str> = listed.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, BTreeSet::from(["t57-bad", "t57-wq"]));
+    for id in ["t57-bad", "t57-wq"] {
+        insp.delete_task("default", id)
+            .await
+            .expect("Rust delete_task");
+        assert!(!env.raw.exists(&format!("asynq:{{default}}:t:{id}")).await);
+    }
+    assert_eq!(
+        env.go.queue_info("default").await.expect("info").archived,
+        0
+    );
 }

@@ -9,7 +9,6 @@ mod common;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use asynq_broker::BrokerError;
 use asynq_proto::{ServerInfo, TaskMessage, WorkerInfo};
 use bytes::Bytes;
 use common::{msg, qkey, queues, set, strings, task_key, Env};
@@ -441,7 +440,7 @@ async fn case_list_lease_expired(env: &Env) {
     assert!(msgs.is_empty());
 }
 
-/// §4.22 and §0.6: an undecodable message is reported in the second list and the other tasks
+/// §4.22 and §0.6: an undecodable or mismatched message is reported as poison in the second list and the other tasks
 /// are still returned.
 async fn case_list_lease_expired_undecodable_msg(env: &Env) {
     let b = &env.broker;
@@ -467,12 +466,38 @@ async fn case_list_lease_expired_undecodable_msg(env: &Env) {
         .unwrap();
     assert_eq!(msgs, vec![a, e]);
     assert_eq!(bad.len(), 1, "{bad:?}");
-    assert_eq!(bad[0].0, "low");
+    assert_eq!((bad[0].queue.as_str(), bad[0].id.as_str()), ("low", "bad"));
     assert!(
-        matches!(bad[0].1, BrokerError::Decode { .. }),
+        bad[0]
+            .reason
+            .starts_with("asynq: cannot decode task message: "),
         "{:?}",
-        bad[0].1
+        bad[0]
     );
+    // A message naming another queue is reported too (its writes would all fail).
+    let mut stray = msg("default", "stray");
+    stray.queue = "mail".into();
+    env.hset_bytes(
+        &task_key("default", "stray"),
+        "msg",
+        &asynq_proto::encode(&stray),
+    )
+    .await;
+    env.raw
+        .cmd(&[
+            "ZADD",
+            &qkey("default", "lease"),
+            &(t0 - 100).to_string(),
+            "stray",
+        ])
+        .await;
+    let (_, bad) = b
+        .list_lease_expired(env.now(), &queues(&["default"]))
+        .await
+        .unwrap();
+    assert_eq!(bad.len(), 1, "{bad:?}");
+    assert_eq!(bad[0].id, "stray");
+    assert!(bad[0].reason.contains("\"mail\""), "{:?}", bad[0]);
 }
 
 /// §4.23: ZADD XX: leased IDs get now + 30 s, an ID not in the lease set is not added.

@@ -36,6 +36,8 @@ broker_cases!(
     case_dequeue_all_empty,
     case_dequeue_drops_dangling_pending_id,
     case_dequeue_undecodable_msg,
+    case_dequeue_mismatched_msg,
+    case_dequeue_skips_failing_queue,
     case_dequeue_concurrent_consumers,
     case_done,
     case_done_unique_releases_own_lock,
@@ -71,8 +73,12 @@ async fn case_dequeue_many(env: &Env) {
     b.enqueue(&msg("low", "l1")).await.unwrap();
     let now = env.now_secs();
     let qs = queues(&["default", "low"]);
-    let ids = |batch: Vec<asynq_broker::Result<asynq_broker::Dequeued>>| -> Vec<String> {
-        batch.into_iter().map(|d| d.unwrap().msg.id).collect()
+    let ids = |batch: asynq_broker::DequeueBatch| -> Vec<String> {
+        assert!(
+            batch.poison.is_empty() && batch.failed.is_empty(),
+            "{batch:?}"
+        );
+        batch.tasks.into_iter().map(|d| d.msg.id).collect()
     };
     assert_eq!(
         ids(b.dequeue_many(&qs, 3).await.unwrap()),
@@ -100,17 +106,13 @@ async fn case_dequeue_many(env: &Env) {
         strings(&["l1"])
     );
     assert_eq!(ids(b.dequeue_many(&qs, 3).await.unwrap()), ["l1"]);
-    assert!(matches!(
-        b.dequeue_many(&qs, 3).await,
-        Err(BrokerError::NoProcessableTask)
-    ));
+    let empty = b.dequeue_many(&qs, 3).await.unwrap();
+    assert!(empty.is_empty() && empty.failed.is_empty(), "{empty:?}");
     // A paused queue gives nothing.
     b.enqueue(&msg("default", "t6")).await.unwrap();
     env.raw.cmd(&["SET", &qkey("default", "paused"), "1"]).await;
-    assert!(matches!(
-        b.dequeue_many(&qs, 3).await,
-        Err(BrokerError::NoProcessableTask)
-    ));
+    let empty = b.dequeue_many(&qs, 3).await.unwrap();
+    assert!(empty.is_empty() && empty.failed.is_empty(), "{empty:?}");
 }
 
 /// §4.9: oldest first (right end), state active, pending_since removed, active list, lease score
@@ -311,19 +313,24 @@ async fn case_dequeue_drops_dangling_pending_id(env: &Env) {
     }
 }
 
-/// §4.9: an undecodable message is reported as BrokerError::Decode, and the task stays active
-/// and leased (the recoverer deals with it later).
+/// §4.9: an undecodable message is reported as poison (BrokerError::Decode from `dequeue`)
+/// while it sits in active under a lease; `archive_poison` then archives it with a message that
+/// decodes, naming what was wrong, its bytes kept as the payload.
 async fn case_dequeue_undecodable_msg(env: &Env) {
     let b = &env.broker;
-    let key = task_key("default", "bad");
     // Field 1 (type) with bytes that are not UTF-8.
-    env.hset_bytes(&key, "msg", &[0x0a, 0x02, 0xff, 0xfe]).await;
-    env.raw
-        .cmd(&["HSET", &key, "state", "pending", "pending_since", "1"])
-        .await;
-    env.raw
-        .cmd(&["LPUSH", &qkey("default", "pending"), "bad"])
-        .await;
+    let garbage = [0x0a, 0x02, 0xff, 0xfe];
+    for id in ["bad", "bad2"] {
+        let key = task_key("default", id);
+        env.hset_bytes(&key, "msg", &garbage).await;
+        env.raw
+            .cmd(&["HSET", &key, "state", "pending", "pending_since", "1"])
+            .await;
+        env.raw
+            .cmd(&["LPUSH", &qkey("default", "pending"), id])
+            .await;
+    }
+    b.enqueue(&msg("default", "good")).await.unwrap();
     let r = b.dequeue(&queues(&["default"])).await;
     assert!(matches!(r, Err(BrokerError::Decode { .. })), "{r:?}");
     assert_eq!(
@@ -339,6 +346,145 @@ async fn case_dequeue_undecodable_msg(env: &Env) {
         env.field("default", "bad", "state").await.as_deref(),
         Some("active")
     );
+    // A batch reports the poison apart from the good task behind it.
+    let batch = b.dequeue_many(&queues(&["default"]), 5).await.unwrap();
+    assert_eq!(batch.tasks.len(), 1, "{batch:?}");
+    assert_eq!(batch.tasks[0].msg.id, "good");
+    assert_eq!(batch.poison.len(), 1, "{batch:?}");
+    let p2 = &batch.poison[0];
+    assert_eq!((p2.queue.as_str(), p2.id.as_str()), ("default", "bad2"));
+    assert_eq!(&p2.raw[..], &garbage[..]);
+    assert!(p2.decoded.is_none());
+    assert!(
+        p2.reason.starts_with("asynq: cannot decode task message: "),
+        "{}",
+        p2.reason
+    );
+
+    b.archive_poison(p2).await.unwrap();
+    let now = env.now_secs();
+    assert_eq!(
+        env.field("default", "bad2", "state").await.as_deref(),
+        Some("archived")
+    );
+    assert_eq!(
+        env.raw
+            .zrange_withscores(&qkey("default", "archived"))
+            .await,
+        vec![("bad2".to_string(), now as f64)]
+    );
+    let stored = env.stored_msg("default", "bad2").await;
+    assert_eq!(stored.id, "bad2");
+    assert_eq!(stored.queue, "default");
+    assert_eq!(stored.r#type, "");
+    assert_eq!(&stored.payload[..], &garbage[..]);
+    assert_eq!(stored.error_msg, p2.reason);
+    assert_eq!(stored.last_failed_at, now);
+    assert!(!env
+        .raw
+        .lrange(&qkey("default", "active"))
+        .await
+        .contains(&"bad2".to_string()));
+    assert_eq!(
+        env.raw.zscore(&qkey("default", "lease"), "bad2").await,
+        None
+    );
+    let (_, _, pt, ft) = env.counter_keys("default");
+    assert_eq!(env.get(&pt).await.as_deref(), Some("1"));
+    assert_eq!(env.get(&ft).await.as_deref(), Some("1"));
+    // Archived once; a second archive of the same poison finds it no longer active.
+    assert!(matches!(
+        b.archive_poison(p2).await,
+        Err(BrokerError::NotFound(_))
+    ));
+}
+
+/// A message that decodes but names another queue or another ID than where it was found is
+/// poison too (processing it would fail on every write); archived, it takes the queue and ID
+/// where it was found and keeps everything else.
+async fn case_dequeue_mismatched_msg(env: &Env) {
+    let b = &env.broker;
+    let mut other_queue = msg("elsewhere", "q1");
+    other_queue.r#type = "email:send".into();
+    other_queue.payload = bytes::Bytes::from_static(b"{}");
+    let mut other_id = msg("default", "someone-else");
+    other_id.retry = 7;
+    for (id, m) in [("q1", &other_queue), ("i1", &other_id)] {
+        let key = task_key("default", id);
+        env.hset_bytes(&key, "msg", &asynq_proto::encode(m)).await;
+        env.raw.cmd(&["HSET", &key, "state", "pending"]).await;
+        env.raw
+            .cmd(&["LPUSH", &qkey("default", "pending"), id])
+            .await;
+    }
+    let batch = b.dequeue_many(&queues(&["default"]), 5).await.unwrap();
+    assert!(batch.tasks.is_empty(), "{batch:?}");
+    let reasons: Vec<(String, String)> = batch
+        .poison
+        .iter()
+        .map(|p| (p.id.clone(), p.reason.clone()))
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![
+            (
+                "q1".to_string(),
+                "asynq: task message names queue \"elsewhere\" but was found in queue \"default\""
+                    .to_string()
+            ),
+            (
+                "i1".to_string(),
+                "asynq: task message has ID \"someone-else\" but was found under ID \"i1\""
+                    .to_string()
+            ),
+        ]
+    );
+    for p in &batch.poison {
+        b.archive_poison(p).await.unwrap();
+    }
+    let q1 = env.stored_msg("default", "q1").await;
+    assert_eq!((q1.queue.as_str(), q1.id.as_str()), ("default", "q1"));
+    assert_eq!(q1.r#type, "email:send");
+    assert_eq!(&q1.payload[..], b"{}");
+    let i1 = env.stored_msg("default", "i1").await;
+    assert_eq!((i1.queue.as_str(), i1.id.as_str()), ("default", "i1"));
+    assert_eq!(i1.retry, 7);
+    assert!(i1.error_msg.contains("someone-else"));
+    assert!(env.raw.lrange(&qkey("default", "active")).await.is_empty());
+    assert!(env
+        .raw
+        .zrange_withscores(&qkey("default", "lease"))
+        .await
+        .is_empty());
+}
+
+/// A queue whose keys answer with an error (a pending key of the wrong type) is skipped and
+/// reported; the queues after it are still served. Connection errors are not skipped.
+async fn case_dequeue_skips_failing_queue(env: &Env) {
+    let b = &env.broker;
+    env.raw
+        .cmd(&["SET", &qkey("default", "pending"), "x"])
+        .await;
+    b.enqueue(&msg("low", "l1")).await.unwrap();
+    let batch = b
+        .dequeue_many(&queues(&["default", "low"]), 4)
+        .await
+        .unwrap();
+    assert_eq!(batch.tasks.len(), 1, "{batch:?}");
+    assert_eq!(batch.tasks[0].msg.id, "l1");
+    assert_eq!(batch.failed.len(), 1, "{batch:?}");
+    assert_eq!(batch.failed[0].0, "default");
+    assert!(
+        batch.failed[0].1.to_string().contains("WRONGTYPE"),
+        "{}",
+        batch.failed[0].1
+    );
+    // Only the broken queue: nothing taken, the failure reported; `dequeue` returns it.
+    let batch = b.dequeue_many(&queues(&["default"]), 4).await.unwrap();
+    assert!(batch.is_empty());
+    assert_eq!(batch.failed.len(), 1);
+    let r = b.dequeue(&queues(&["default", "low"])).await;
+    assert!(matches!(r, Err(BrokerError::Redis(_))), "{r:?}");
 }
 
 /// §4.10: hash deleted, active and lease emptied, processed daily (EXPIREAT now + 90 days, set

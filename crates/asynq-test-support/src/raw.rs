@@ -108,6 +108,20 @@ impl Raw {
         self.client.custom::<Value, _>(command, rest).await
     }
 
+    /// Runs an arbitrary command whose arguments are raw bytes (for values that are not UTF-8,
+    /// such as a malformed task message). Panics on error.
+    pub async fn cmd_bytes(&self, name: &str, args: &[&[u8]]) -> Value {
+        let command = CustomCommand::new(name.to_string(), ClusterHash::FirstKey, false);
+        let rest: Vec<Value> = args
+            .iter()
+            .map(|a| Value::Bytes(a.to_vec().into()))
+            .collect();
+        self.client
+            .custom::<Value, _>(command, rest)
+            .await
+            .unwrap_or_else(|e| panic!("redis command `{name}` failed: {e}"))
+    }
+
     /// Runs an arbitrary command (`args[0]` is the command name, e.g. `&["SET", "k", "v"]`).
     /// Panics with the command text on error.
     pub async fn cmd(&self, args: &[&str]) -> Value {

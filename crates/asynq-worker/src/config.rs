@@ -128,7 +128,9 @@ pub struct Config {
     pub janitor_batch_size: usize,
     /// Interval at which the server publishes its state and extends the leases of its running
     /// tasks (the heartbeat). Default and zero: 5 s, fixed in Go. The server entry lives for
-    /// twice this interval, and leases last 30 s, so values above 10 s let leases lapse.
+    /// twice this interval, and leases last 30 s, so values above 10 s
+    /// ([`MAX_HEARTBEAT_INTERVAL`]) would let leases lapse and are refused with
+    /// [`ConfigError::HeartbeatIntervalTooLong`].
     pub heartbeat_interval: Duration,
     /// Interval at which tasks whose lease expired more than 30 s ago are retried or archived
     /// (the recoverer). Default and zero: 1 min, fixed in Go.
@@ -172,7 +174,9 @@ impl Config {
     ///
     /// # Errors
     /// [`ConfigError::GroupGracePeriodTooShort`] when `group_grace_period` is non-zero and
-    /// below 1 s, the one case where Go panics.
+    /// below 1 s, the one case where Go panics; [`ConfigError::HeartbeatIntervalTooLong`] when
+    /// `heartbeat_interval` exceeds [`MAX_HEARTBEAT_INTERVAL`];
+    /// [`ConfigError::QueueNameWithBrace`] for a queue name with `{` or `}` (Go accepts both).
     pub fn normalize(mut self) -> Result<Config, ConfigError> {
         if self.concurrency == 0 {
             self.concurrency = cpu_count().unwrap_or(1);
@@ -198,6 +202,10 @@ impl Config {
             self.janitor_batch_size = DEFAULT_JANITOR_BATCH_SIZE;
         }
         default_if_zero(&mut self.heartbeat_interval, DEFAULT_HEARTBEAT_INTERVAL);
+        check_heartbeat(self.heartbeat_interval)?;
+        if let Some(name) = self.queues.keys().find(|q| has_brace(q)) {
+            return Err(ConfigError::QueueNameWithBrace { name: name.clone() });
+        }
         default_if_zero(&mut self.recoverer_interval, DEFAULT_RECOVERER_INTERVAL);
         default_if_zero(&mut self.syncer_interval, DEFAULT_SYNCER_INTERVAL);
         self.queues.retain(|q, p| !is_blank(q) && *p > 0);
@@ -213,8 +221,9 @@ impl Config {
     /// In this order: [`ConfigError::NoConcurrency`] when `concurrency` is 0 and the number of
     /// CPUs cannot be determined; [`ConfigError::BlankQueueName`] for a queue name that is
     /// empty or only whitespace; [`ConfigError::NonPositivePriority`] for a priority ≤ 0
-    /// (queues are checked in name order); [`ConfigError::GroupGracePeriodTooShort`] for a
-    /// non-zero grace period under 1 s. An empty `queues` map is valid (it means `default`).
+    /// (queues are checked in name order), [`ConfigError::QueueNameWithBrace`] for a name with
+    /// `{` or `}`; [`ConfigError::GroupGracePeriodTooShort`] for a non-zero grace period under
+    /// 1 s; [`ConfigError::HeartbeatIntervalTooLong`] above [`MAX_HEARTBEAT_INTERVAL`]. An empty `queues` map is valid (it means `default`).
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.concurrency == 0 && cpu_count().is_none() {
             return Err(ConfigError::NoConcurrency);
@@ -224,6 +233,9 @@ impl Config {
         for (q, &p) in queues {
             if is_blank(q) {
                 return Err(ConfigError::BlankQueueName { name: q.clone() });
+            }
+            if has_brace(q) {
+                return Err(ConfigError::QueueNameWithBrace { name: q.clone() });
             }
             if p <= 0 {
                 return Err(ConfigError::NonPositivePriority {
@@ -237,7 +249,7 @@ impl Config {
                 period: self.group_grace_period,
             });
         }
-        Ok(())
+        check_heartbeat(self.heartbeat_interval)
     }
 
     /// The same config with `f` as [`Config::retry_delay_func`].
@@ -320,6 +332,25 @@ fn default_queues() -> HashMap<String, i32> {
 }
 
 /// Go `base.ValidateQueueName`: a name that is empty after trimming whitespace is invalid.
+/// `heartbeat_interval` may be at most this long: a third of the 30 s lease, so that a lease
+/// is extended at least twice before it would lapse.
+pub const MAX_HEARTBEAT_INTERVAL: Duration = Duration::from_secs(10);
+
+fn check_heartbeat(interval: Duration) -> Result<(), ConfigError> {
+    if interval > MAX_HEARTBEAT_INTERVAL {
+        return Err(ConfigError::HeartbeatIntervalTooLong {
+            interval,
+            max: MAX_HEARTBEAT_INTERVAL,
+        });
+    }
+    Ok(())
+}
+
+/// Whether a queue name holds `{` or `}` (refused: they break the Cluster hash tag).
+fn has_brace(name: &str) -> bool {
+    name.contains(['{', '}'])
+}
+
 fn is_blank(name: &str) -> bool {
     name.trim().is_empty()
 }
@@ -455,6 +486,40 @@ mod tests {
         };
         assert_eq!(c.validate().unwrap_err(), want);
         assert_eq!(c.normalize().err().unwrap(), want);
+    }
+
+    #[test]
+    fn heartbeat_interval_that_lets_leases_lapse_is_an_error() {
+        let ok = Config {
+            heartbeat_interval: MAX_HEARTBEAT_INTERVAL,
+            ..Config::default()
+        };
+        assert_eq!(ok.validate(), Ok(()));
+        assert!(ok.normalize().is_ok());
+        let c = Config {
+            heartbeat_interval: Duration::from_millis(10_001),
+            ..Config::default()
+        };
+        let want = ConfigError::HeartbeatIntervalTooLong {
+            interval: Duration::from_millis(10_001),
+            max: Duration::from_secs(10),
+        };
+        assert_eq!(c.validate().unwrap_err(), want);
+        assert_eq!(c.normalize().err().unwrap(), want);
+        assert!(want.to_string().contains("leases would lapse"), "{want}");
+    }
+
+    #[test]
+    fn queue_name_with_a_brace_is_an_error() {
+        for name in ["a{b", "}", "{default}"] {
+            let c = Config {
+                queues: queues(&[("ok", 1), (name, 1)]),
+                ..Config::default()
+            };
+            let want = ConfigError::QueueNameWithBrace { name: name.into() };
+            assert_eq!(c.validate().unwrap_err(), want);
+            assert_eq!(c.normalize().err().unwrap(), want);
+        }
     }
 
     #[test]

@@ -90,4 +90,22 @@ pub enum ConfigError {
         /// The configured period.
         period: Duration,
     },
+    /// A queue name contains `{` or `}`, which would break the Redis Cluster hash tag
+    /// `asynq:{<queue>}:` that keeps a queue's keys in one slot. Go accepts such names (a
+    /// documented divergence).
+    #[error("queue name {name:?} must not contain '{{' or '}}' (they break the Redis Cluster key layout)")]
+    QueueNameWithBrace {
+        /// The rejected name.
+        name: String,
+    },
+    /// `heartbeat_interval` is longer than a third of the 30 s lease (10 s): leases would
+    /// lapse between two extensions and the recoverer would retry running tasks. Go fixes the
+    /// interval at 5 s.
+    #[error("heartbeat_interval {interval:?} is longer than {max:?} (a third of the 30 s lease); leases would lapse")]
+    HeartbeatIntervalTooLong {
+        /// The configured interval.
+        interval: Duration,
+        /// The longest accepted interval, 10 s.
+        max: Duration,
+    },
 }

@@ -133,26 +133,31 @@ async fn fetch_loop(
             _ = abort.cancelled() => return,
             d = core.broker.dequeue_many(&order, want) => d,
         };
-        match dequeued {
+        let batch = match dequeued {
+            Ok(batch) => {
+                report_failed_queues(&batch.failed, &errors);
+                for poison in &batch.poison {
+                    archive_poison(&core, poison).await;
+                }
+                if batch.is_empty() {
+                    Err(BrokerError::NoProcessableTask)
+                } else {
+                    Ok(batch)
+                }
+            }
+            Err(e) => Err(e),
+        };
+        match batch {
             Ok(batch) => {
                 // A full batch means more may be waiting: let one more idle fetcher look.
-                if batch.len() == want {
+                if batch.taken() == want {
                     core.idle.wake();
                 }
-                for item in batch {
-                    let dequeued = match item {
-                        Ok(d) => d,
-                        Err(e) => {
-                            // The message stays active with a lease nobody extends: the
-                            // recoverer lists it as undecodable once the lease expires, and the
-                            // Inspector can archive it.
-                            tracing::error!(error = %e, "dequeued a task message that cannot be decoded");
-                            continue;
-                        }
-                    };
+                // Poison took a slot in the script but needs none here.
+                for dequeued in batch.tasks {
                     // The script returns at most `want` tasks, one permit each.
                     let Some(one) = permit.split(1) else {
-                        tracing::error!(task_id = %dequeued.msg.id, "no free slot for a dequeued task; the recoverer will retry it");
+                        tracing::error!(task_id = %dequeued.msg.id, queue = %dequeued.msg.queue, "no free slot for a dequeued task; the recoverer will retry it");
                         continue;
                     };
                     tokio::spawn(exec::run(
@@ -197,5 +202,40 @@ async fn fetch_loop(
                 }
             }
         }
+    }
+}
+
+/// Logs each queue whose dequeue failed with an error reply (at most once per 3 s and queue),
+/// naming its pending key; the other queues were still served.
+fn report_failed_queues(failed: &[(String, BrokerError)], errors: &LogLimiter) {
+    for (queue, e) in failed {
+        if errors.allow_for(queue) {
+            tracing::error!(
+                queue = %queue,
+                key = %asynq_broker::keys::pending_key(queue),
+                error = %e,
+                "dequeue from this queue failed; skipping it, the other queues are still served"
+            );
+        }
+    }
+}
+
+/// Archives a task message that cannot be processed (undecodable, or naming another queue or
+/// ID), so it does not sit in `active`; the recoverer tries again if this write fails.
+pub(crate) async fn archive_poison(core: &Core, poison: &asynq_broker::PoisonMessage) {
+    match core.broker.archive_poison(poison).await {
+        Ok(()) => tracing::error!(
+            task_id = %poison.id,
+            queue = %poison.queue,
+            reason = %poison.reason,
+            "archived a task message that cannot be processed"
+        ),
+        Err(e) => tracing::warn!(
+            task_id = %poison.id,
+            queue = %poison.queue,
+            reason = %poison.reason,
+            error = %e,
+            "could not archive a task message that cannot be processed; the recoverer will once its lease expires"
+        ),
     }
 }

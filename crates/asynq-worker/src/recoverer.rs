@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::handler_error::HandlerError;
 use crate::outcome::{decide_outcome, AttemptEnd, AttemptInfo};
+use crate::processor::archive_poison;
 use crate::shared::{sleep_or_stop, Core};
 use crate::task::task_from_message;
 use crate::write::apply;
@@ -27,7 +28,9 @@ pub(crate) async fn run(core: Arc<Core>, stop: CancellationToken) {
 
 /// One run: every task of this server's queues whose lease expired at least 30 s ago is
 /// archived (`retried >= retry`) or retried with `asynq: task lease expired`. The error handler
-/// is not called, and a lost race with another recoverer (`NOT FOUND`) is only logged.
+/// is not called, and a lost race with another recoverer (`NOT FOUND`) is only logged. A
+/// message that cannot be processed (undecodable, or naming another queue or ID) is archived
+/// with what is wrong as its error.
 pub(crate) async fn recover(core: &Core) {
     let cutoff = core.now() - LEASE_EXPIRY_SKEW;
     let (msgs, undecodable) = match core.broker.list_lease_expired(cutoff, &core.queues).await {
@@ -37,8 +40,8 @@ pub(crate) async fn recover(core: &Core) {
             return;
         }
     };
-    for (qname, e) in undecodable {
-        tracing::error!(queue = %qname, error = %e, "recoverer: skipping a lease-expired task that cannot be decoded");
+    for poison in &undecodable {
+        archive_poison(core, poison).await;
     }
     let config = &core.config;
     let err = HandlerError::LeaseExpired;

@@ -91,28 +91,37 @@ pub(crate) async fn sleep_or_stop(stop: &CancellationToken, d: Duration) -> bool
     }
 }
 
-/// Limits an error log to one line per `every` (Go's `rate.Limiter` for dequeue errors).
+/// Limits an error log to one line per `every` (Go's `rate.Limiter` for dequeue errors), or to
+/// one line per `every` for each key (a queue name, say) with [`LogLimiter::allow_for`].
 pub(crate) struct LogLimiter {
     every: Duration,
-    last: Mutex<Option<std::time::Instant>>,
+    last: Mutex<std::collections::HashMap<String, std::time::Instant>>,
 }
 
 impl LogLimiter {
     pub(crate) fn new(every: Duration) -> LogLimiter {
         LogLimiter {
             every,
-            last: Mutex::new(None),
+            last: Mutex::new(std::collections::HashMap::new()),
         }
     }
 
     /// Whether a line may be logged now.
     pub(crate) fn allow(&self) -> bool {
+        self.allow_for("")
+    }
+
+    /// Whether a line about `key` may be logged now (each key has its own limit).
+    pub(crate) fn allow_for(&self, key: &str) -> bool {
         let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
         let now = std::time::Instant::now();
-        if last.is_some_and(|t| now.duration_since(t) < self.every) {
+        if last
+            .get(key)
+            .is_some_and(|t| now.duration_since(*t) < self.every)
+        {
             return false;
         }
-        *last = Some(now);
+        last.insert(key.to_string(), now);
         true
     }
 }

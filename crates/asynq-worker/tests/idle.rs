@@ -240,7 +240,7 @@ async fn an_idle_server_polls_with_one_fetcher_and_one_llen_per_queue() {
         // Keep the other components quiet during the count.
         delayed_task_check_interval: Duration::from_secs(60),
         janitor_interval: Duration::from_secs(60),
-        heartbeat_interval: Duration::from_secs(60),
+        heartbeat_interval: asynq_worker::MAX_HEARTBEAT_INTERVAL,
         ..Config::default()
     };
     let server = env.server(config).await;

@@ -7,7 +7,9 @@ use fred::types::SetOptions;
 use time::OffsetDateTime;
 
 use crate::broker::{int, text, Broker, LEASE_DURATION};
-use crate::error::{BrokerError, Result};
+use crate::error::Result;
+use crate::ops::dequeue::id_message_pairs;
+use crate::ops::poison::{check_message, PoisonMessage};
 use crate::{keys, scripts};
 
 impl Broker {
@@ -15,9 +17,10 @@ impl Broker {
     /// `RDB.ListLeaseExpired`; the recoverer passes now − 30 s). IDs without a task hash are
     /// skipped.
     ///
-    /// Unlike Go, one undecodable message does not fail the whole call: it is skipped and
-    /// reported in the second list as `(queue, error)`, so the other tasks can still be
-    /// recovered.
+    /// Unlike Go, one message that cannot be processed (undecodable, or naming another queue or
+    /// ID) does not fail the whole call: it is reported in the second list as a
+    /// [`PoisonMessage`], which [`Broker::archive_poison`] archives, and the other tasks can
+    /// still be recovered.
     ///
     /// # Errors
     /// Redis errors.
@@ -25,7 +28,7 @@ impl Broker {
         &self,
         cutoff: OffsetDateTime,
         queues: &[String],
-    ) -> Result<(Vec<TaskMessage>, Vec<(String, BrokerError)>)> {
+    ) -> Result<(Vec<TaskMessage>, Vec<PoisonMessage>)> {
         let mut msgs = Vec::new();
         let mut bad = Vec::new();
         for qname in queues {
@@ -34,17 +37,11 @@ impl Broker {
                 int(cutoff.unix_timestamp()),
                 text(&keys::task_key_prefix(qname)),
             ];
-            let raws: Vec<Bytes> = self.eval(&scripts::LIST_LEASE_EXPIRED, keys, args).await?;
-            for raw in raws {
-                match asynq_proto::decode::<TaskMessage>(raw) {
+            let reply: Vec<Bytes> = self.eval(&scripts::LIST_LEASE_EXPIRED, keys, args).await?;
+            for (id, raw) in id_message_pairs(reply) {
+                match check_message(qname, &id, raw) {
                     Ok(m) => msgs.push(m),
-                    Err(e) => bad.push((
-                        qname.clone(),
-                        BrokerError::Decode {
-                            what: format!("lease-expired task message in queue {qname:?}"),
-                            reason: e.to_string(),
-                        },
-                    )),
+                    Err(p) => bad.push(*p),
                 }
             }
         }

@@ -16,6 +16,7 @@ pub mod inspect_read;
 pub mod inspect_servers;
 pub mod janitor;
 pub mod lease;
+pub mod poison;
 pub mod result;
 pub mod server_state;
 pub mod stats;

@@ -16,7 +16,7 @@ pub fn demo(redis_url: Option<String>) -> Result<(), String> {
     if redis_url.is_none() {
         needed.extend(["redis-server", "redis-cli"]);
     }
-    prereq::check(&needed).map_err(|e| merge_hints(&e))?;
+    prereq::ensure(&needed).map_err(|e| merge_hints(&e))?;
 
     println!("demo: building the examples (cargo build -p asynq-examples)");
     run(cargo().args(["build", "--quiet", "-p", "asynq-examples", "--bins"]))?;

@@ -7,9 +7,12 @@
 //!   processed, a graceful shutdown on SIGTERM (a throwaway redis-server unless a URL is given).
 //! * `cargo xtask bench [--quick] [--only TEXT] [--micro]`: the Rust crates against Go asynq on
 //!   the same Redis (docs/performance.md); `--micro` runs the criterion micro-benchmarks.
+//! * `cargo xtask fuzz [--cases N] [--redis-cases N]`: every fuzz target (`tests/fuzz.rs` of
+//!   each crate) in release mode with many cases, and the executions per target.
 
 mod bench;
 mod demo;
+mod fuzz;
 mod prereq;
 mod redis;
 
@@ -55,6 +58,16 @@ enum Task {
         #[arg(long, value_name = "TEXT")]
         only: Option<String>,
     },
+    /// Run every fuzz target (the `fuzz_*` tests of each crate's `tests/fuzz.rs`) in release
+    /// mode with many cases and report the executions per target (needs redis-server).
+    Fuzz {
+        /// Cases per pure target (no I/O).
+        #[arg(long, default_value_t = 1_000_000)]
+        cases: u64,
+        /// Cases per target that goes through a real Redis.
+        #[arg(long, default_value_t = 1_000)]
+        redis_cases: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -64,6 +77,7 @@ fn main() -> ExitCode {
         Task::Ci => ci(),
         Task::Demo { redis } => demo::demo(redis),
         Task::Bench { quick, micro, only } => bench::bench(bench::Options { quick, micro, only }),
+        Task::Fuzz { cases, redis_cases } => fuzz::fuzz(&fuzz::Options { cases, redis_cases }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -75,7 +89,7 @@ fn main() -> ExitCode {
 }
 
 fn test(args: &[String]) -> Result<(), String> {
-    prereq::check(&["redis-server", "redis-cli", "redis-sentinel", "go", "tmux"])?;
+    prereq::ensure(&["redis-server", "redis-cli", "redis-sentinel", "go", "tmux"])?;
     let mut cmd = cargo();
     cmd.args(["test", "--workspace"]).args(args);
     run(&mut cmd)

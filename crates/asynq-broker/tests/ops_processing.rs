@@ -38,6 +38,7 @@ broker_cases!(
     case_dequeue_undecodable_msg,
     case_dequeue_mismatched_msg,
     case_dequeue_skips_failing_queue,
+    case_dequeue_drops_id_whose_task_key_is_not_a_hash,
     case_dequeue_concurrent_consumers,
     case_done,
     case_done_unique_releases_own_lock,
@@ -485,6 +486,25 @@ async fn case_dequeue_skips_failing_queue(env: &Env) {
     assert_eq!(batch.failed.len(), 1);
     let r = b.dequeue(&queues(&["default", "low"])).await;
     assert!(matches!(r, Err(BrokerError::Redis(_))), "{r:?}");
+}
+
+/// An ID whose task key is not a hash (bad data) is dropped like one without a hash: it is
+/// neither left in active without a lease nor fails the queue; the key is left alone.
+async fn case_dequeue_drops_id_whose_task_key_is_not_a_hash(env: &Env) {
+    let b = &env.broker;
+    let key = task_key("default", "str");
+    env.raw.cmd(&["SET", &key, "not a hash"]).await;
+    env.raw
+        .cmd(&["LPUSH", &qkey("default", "pending"), "str"])
+        .await;
+    b.enqueue(&msg("default", "ok")).await.unwrap();
+    let batch = b.dequeue_many(&queues(&["default"]), 4).await.unwrap();
+    assert!(batch.failed.is_empty(), "{batch:?}");
+    let ids: Vec<&str> = batch.tasks.iter().map(|d| d.msg.id.as_str()).collect();
+    assert_eq!(ids, ["ok"]);
+    assert_eq!(env.raw.lrange(&qkey("default", "active")).await, ["ok"]);
+    assert_eq!(env.llen(&qkey("default", "pending")).await, 0);
+    assert_eq!(env.get(&key).await.as_deref(), Some("not a hash"));
 }
 
 /// §4.10: hash deleted, active and lease emptied, processed daily (EXPIREAT now + 90 days, set

@@ -8,7 +8,8 @@
 -- Each task gets exactly Go's per-task effects (RPOPLPUSH pending -> active, state=active,
 -- pending_since removed, lease score), so taking several at once is invisible to Go readers.
 -- Unlike Go (quirk Q23), an ID whose task hash is missing is dropped instead of being left in
--- active and lease with a made-up hash, so no dangling index entry is ever produced.
+-- active and lease with a made-up hash, so no dangling index entry is ever produced; so is an
+-- ID whose task key is not a hash.
 local taken = {}
 if redis.call("EXISTS", KEYS[2]) == 1 then
     return taken
@@ -20,7 +21,12 @@ while #taken < 2 * want do
         break
     end
     local key = ARGV[2] .. id
-    local msg = redis.call("HGET", key, "msg")
+    -- pcall: a task key of another type (bad data) must not fail the script after the
+    -- RPOPLPUSH, which would leave the ID in active without a lease.
+    local msg = redis.pcall("HGET", key, "msg")
+    if type(msg) == "table" then
+        msg = false
+    end
     if msg then
         redis.call("HSET", key, "state", "active")
         redis.call("HDEL", key, "pending_since")

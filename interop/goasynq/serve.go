@@ -111,6 +111,10 @@ func cmdServe(fs *flag.FlagSet, args []string) (any, error) {
 	logPath := fs.String("log", "", "append one JSON line per handler invocation to this file")
 	exitAfter := fs.Int64("exit-after", 0, "shut down after this many handler invocations (0: never)")
 	maxTime := fs.Duration("max-time", 0, "shut down after this long (0: never)")
+	aggregate := fs.Bool("aggregate", false, "set a GroupAggregator: one task of type \"aggregated\" whose payload is the JSON array of the group's payloads, oldest first, with header group=<name>")
+	gracePeriod := fs.Duration("group-grace-period", 0, "Config.GroupGracePeriod (0: Go's default)")
+	maxDelay := fs.Duration("group-max-delay", 0, "Config.GroupMaxDelay")
+	maxSize := fs.Int("group-max-size", 0, "Config.GroupMaxSize")
 	conn, err := parse(fs, args)
 	if err != nil {
 		return nil, err
@@ -136,6 +140,23 @@ func cmdServe(fs *flag.FlagSet, args []string) (any, error) {
 		ShutdownTimeout:          *shutdownTimeout,
 		TaskCheckInterval:        *taskCheck,
 		DelayedTaskCheckInterval: *delayedCheck,
+	}
+	if *aggregate {
+		cfg.GroupGracePeriod = *gracePeriod
+		cfg.GroupMaxDelay = *maxDelay
+		cfg.GroupMaxSize = *maxSize
+		cfg.GroupAggregator = asynq.GroupAggregatorFunc(func(group string, tasks []*asynq.Task) *asynq.Task {
+			payloads := make([]string, len(tasks))
+			for i, t := range tasks {
+				payloads[i] = string(t.Payload())
+			}
+			b, err := json.Marshal(payloads)
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "goasynq serve: aggregating: %v\n", err)
+				return nil
+			}
+			return asynq.NewTaskWithHeaders("aggregated", b, map[string]string{"group": group})
+		})
 	}
 	if *retryDelay >= 0 {
 		d := *retryDelay

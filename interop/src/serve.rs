@@ -48,6 +48,16 @@ pub struct GoServeOptions {
     pub exit_after: u64,
     /// Shut down gracefully after this long.
     pub max_time: Option<Duration>,
+    /// Set a `Config.GroupAggregator` that makes one task of type `aggregated` whose payload
+    /// is the JSON array of the group's payloads (as strings), oldest first, with the header
+    /// `group` = the group name. The `group_*` fields apply only then.
+    pub aggregate: bool,
+    /// `Config.GroupGracePeriod` (`None`: Go's default, 1 min).
+    pub group_grace_period: Option<Duration>,
+    /// `Config.GroupMaxDelay` (`None`: 0, no limit).
+    pub group_max_delay: Option<Duration>,
+    /// `Config.GroupMaxSize` (0: no limit).
+    pub group_max_size: usize,
 }
 
 impl Default for GoServeOptions {
@@ -63,6 +73,10 @@ impl Default for GoServeOptions {
             log: None,
             exit_after: 0,
             max_time: None,
+            aggregate: false,
+            group_grace_period: None,
+            group_max_delay: None,
+            group_max_size: 0,
         }
     }
 }
@@ -97,6 +111,8 @@ impl GoServeOptions {
             ),
             ("--retry-delay", self.retry_delay),
             ("--max-time", self.max_time),
+            ("--group-grace-period", self.group_grace_period),
+            ("--group-max-delay", self.group_max_delay),
         ];
         for (flag, d) in durations {
             if let Some(d) = d {
@@ -105,6 +121,12 @@ impl GoServeOptions {
         }
         if let Some(log) = &self.log {
             args.extend(["--log".to_owned(), log.display().to_string()]);
+        }
+        if self.aggregate {
+            args.push("--aggregate".to_owned());
+        }
+        if self.group_max_size > 0 {
+            args.extend(["--group-max-size".to_owned(), self.group_max_size.to_string()]);
         }
         if self.exit_after > 0 {
             args.extend(["--exit-after".to_owned(), self.exit_after.to_string()]);

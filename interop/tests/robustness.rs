@@ -3,7 +3,8 @@
 //! `interop/go-v0.25/`), the state-index invariants after a seeded random run, lossily
 //! converted error texts read by Go, and the Timestamp fields of Rust-written server and
 //! worker records decoded by Go, and poison messages archived by a Rust server and read by Go
-//! (T57). Every test starts its own Redis and checks the raw Redis
+//! (T57), and Rust-written aggregation state read by Go and asynqmon (T58). Every test starts
+//! its own Redis and checks the raw Redis
 //! state and what Go reports.
 
 mod common;
@@ -1657,4 +1658,70 @@ async fn t57_poison_messages_are_archived_and_read_by_go() {
         env.go.queue_info("default").await.expect("info").archived,
         0
     );
+}
+
+// ---------------------------------------------------------------------------
+// T58 Aggregation state written by a Rust server.
+
+/// T58: a Rust server with `group_max_size` 2 and an aggregator that returns no task leaves,
+/// of three tasks in group g1, an aggregation set of the two oldest (with its deadline in
+/// `aggregation_sets`) and one task in the group. Go v0.26.0 `GetQueueInfo` and
+/// `ListAggregatingTasks`, and asynqmon v0.7.2's queue list and group list, read that state
+/// without error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn t58_go_and_asynqmon_read_rust_aggregation_state() {
+    let env = Env::start().await;
+    for p in ["a", "b", "c"] {
+        env.client
+            .enqueue(&Task::new("t58", p), &[TaskOption::group("g1")])
+            .await
+            .expect("Rust enqueue");
+    }
+    let server = env
+        .server(
+            Config {
+                group_max_size: 2,
+                group_grace_period: Duration::from_secs(1),
+                shutdown_timeout: Duration::from_millis(500),
+                ..Config::default()
+            }
+            .with_group_aggregator(|_: &str, _: Vec<Task>| None),
+        )
+        .await;
+    server
+        .start(handler_fn(|_ctx: TaskContext, _t: Task| async {
+            Ok::<(), HandlerError>(())
+        }))
+        .expect("Rust server starts");
+    let set = wait_for(Duration::from_secs(10), "an aggregation set", || async {
+        env.raw
+            .zrange_withscores("asynq:{default}:aggregation_sets")
+            .await
+            .pop()
+    })
+    .await;
+    server.shutdown().await;
+    assert_eq!(env.raw.zrange_withscores(&set.0).await.len(), 2);
+    assert!(set.0.starts_with("asynq:{default}:g:g1:"), "{}", set.0);
+
+    let info = env.go.queue_info("default").await.expect("Go GetQueueInfo");
+    assert_eq!((info.groups, info.aggregating), (1, 1), "{info:?}");
+    let listed = env
+        .go
+        .list_aggregating("default", "g1")
+        .await
+        .expect("Go ListAggregatingTasks");
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0].payload.as_deref(), Some(&b"c"[..]));
+    let mon = Asynqmon::new(env.node.addr());
+    let answers = mon
+        .get_ok(&[
+            "/api/queues".to_owned(),
+            "/api/queues/default/groups".to_owned(),
+            "/api/queues/default/groups/g1/aggregating_tasks".to_owned(),
+        ])
+        .await;
+    assert_eq!(answers[0]["queues"][0]["aggregating"], 1, "{}", answers[0]);
+    assert_eq!(answers[1]["groups"][0]["group"], "g1", "{}", answers[1]);
+    assert_eq!(Asynqmon::task_ids(&answers[2]).len(), 1, "{}", answers[2]);
 }

@@ -38,6 +38,7 @@ pub use broker::{
 pub use clock::{Clock, ManualClock, OffsetClock, SystemClock};
 pub use conn::RedisConnOpt;
 pub use error::{BrokerError, Result};
+pub use ops::aggregation::{AggregationSet, AGGREGATION_TIMEOUT};
 pub use ops::batch::BatchItem;
 pub use ops::cancel::CancellationSubscription;
 pub use ops::dequeue::{DequeueBatch, Dequeued};

@@ -107,17 +107,17 @@ pub struct Config {
     pub delayed_task_check_interval: Duration,
     /// How long a group waits for another task before it is aggregated (Go
     /// `GroupGracePeriod`). Default and zero: 1 min; a value below 1 s is an error (Go
-    /// panics). Reserved for the group aggregator, which the server does not run yet.
+    /// panics). The aggregator checks every group every min(7 s, grace period); whole seconds
+    /// count.
     pub group_grace_period: Duration,
     /// The longest a group waits before it is aggregated (Go `GroupMaxDelay`). Default and
-    /// zero: no limit. Reserved for the group aggregator, which the server does not run yet.
+    /// zero: no limit. Whole seconds count.
     pub group_max_delay: Duration,
     /// Aggregate a group as soon as it holds this many tasks (Go `GroupMaxSize`). Default and
-    /// zero: no limit. Reserved for the group aggregator, which the server does not run yet.
+    /// zero: no limit. The aggregated set then holds this many tasks, the oldest.
     pub group_max_size: usize,
     /// Turns a group's tasks into one task (Go `GroupAggregator`). Default: none, and then
-    /// groups are not aggregated by this server. Reserved for the group aggregator, which the
-    /// server does not run yet.
+    /// groups are not aggregated by this server (other servers may), as in Go.
     pub group_aggregator: Option<Arc<dyn GroupAggregator>>,
     /// Interval at which expired completed tasks are deleted (the janitor, Go
     /// `JanitorInterval`). Default and zero: 8 s.
@@ -570,7 +570,10 @@ mod tests {
         );
         assert!(c.error_handler.is_some() && c.health_check_func.is_some());
         let agg = c.group_aggregator.as_ref().unwrap();
-        let t = agg.aggregate("g", vec![Task::new("a", "1"), Task::new("b", "2")]);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let t = rt.block_on(agg.aggregate("g", vec![Task::new("a", "1"), Task::new("b", "2")]));
         assert_eq!(t.unwrap().task_type(), "a");
         assert!(format!("{c:?}").contains("concurrency"));
     }

@@ -54,22 +54,77 @@ where
     }
 }
 
-/// Turns the tasks of one group into a single task (Go `asynq.GroupAggregator`, `Aggregate`).
-/// The returned task is enqueued to the group's queue with its own options; returning `None`
-/// leaves the group's tasks in place to be retried later (Go returns nil). Reserved for
-/// the group aggregator, which the server does not run yet.
+/// Turns the tasks of one group into a single task (Go `asynq.GroupAggregator`, `Aggregate`),
+/// run by the server's aggregator (docs/worker.md, "Group aggregation").
 ///
-/// Closures `Fn(&str, Vec<Task>) -> Option<Task>` implement it (Go `GroupAggregatorFunc`).
+/// `tasks` are the group's tasks in the order they entered the group, oldest first, each with
+/// its type, payload and headers (the original task IDs are not kept). The returned task is
+/// enqueued like any new task with its own options, `Queue(<the group's queue>)` appended last
+/// as Go does, so it always goes to the group's queue. Returning `None` leaves the tasks in
+/// their aggregation set: the recoverer returns them to the group after the set's 2-minute
+/// deadline and they are aggregated again (Go returns nil). A panic counts as `None`.
+///
+/// The method is async, so an aggregator may do I/O; plain closures
+/// `Fn(&str, Vec<Task>) -> Option<Task>` implement it (Go `GroupAggregatorFunc`), and
+/// [`aggregator_fn`] turns an async closure into one.
+#[async_trait::async_trait]
 pub trait GroupAggregator: Send + Sync {
     /// Aggregates `tasks` (oldest first) of group `group` into one task.
-    fn aggregate(&self, group: &str, tasks: Vec<Task>) -> Option<Task>;
+    async fn aggregate(&self, group: &str, tasks: Vec<Task>) -> Option<Task>;
 }
 
+#[async_trait::async_trait]
 impl<F> GroupAggregator for F
 where
     F: Fn(&str, Vec<Task>) -> Option<Task> + Send + Sync,
 {
-    fn aggregate(&self, group: &str, tasks: Vec<Task>) -> Option<Task> {
+    async fn aggregate(&self, group: &str, tasks: Vec<Task>) -> Option<Task> {
         self(group, tasks)
+    }
+}
+
+/// A [`GroupAggregator`] made from an async closure, see [`aggregator_fn`].
+#[derive(Clone, Copy)]
+pub struct AggregatorFn<F> {
+    f: F,
+}
+
+impl<F> std::fmt::Debug for AggregatorFn<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AggregatorFn")
+    }
+}
+
+/// Turns `f(group, tasks) -> impl Future<Output = Option<Task>>` into a [`GroupAggregator`],
+/// for an aggregator that needs I/O.
+///
+/// ```
+/// use asynq_worker::{aggregator_fn, Config, Task};
+///
+/// let config = Config::default().with_group_aggregator(aggregator_fn(|group, tasks| async move {
+///     let lines: Vec<String> = tasks
+///         .iter()
+///         .map(|t| String::from_utf8_lossy(t.payload()).into_owned())
+///         .collect();
+///     Some(Task::new("digest", format!("{group}: {}", lines.join(","))))
+/// }));
+/// assert!(config.group_aggregator.is_some());
+/// ```
+pub fn aggregator_fn<F, Fut>(f: F) -> AggregatorFn<F>
+where
+    F: Fn(String, Vec<Task>) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Option<Task>> + Send + 'static,
+{
+    AggregatorFn { f }
+}
+
+#[async_trait::async_trait]
+impl<F, Fut> GroupAggregator for AggregatorFn<F>
+where
+    F: Fn(String, Vec<Task>) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Option<Task>> + Send + 'static,
+{
+    async fn aggregate(&self, group: &str, tasks: Vec<Task>) -> Option<Task> {
+        (self.f)(group.to_string(), tasks).await
     }
 }

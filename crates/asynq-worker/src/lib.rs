@@ -71,6 +71,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+mod aggregator;
 mod config;
 mod context;
 mod deadline;
@@ -117,7 +118,10 @@ pub use deadline::{compute_deadline, lacks_timeout_and_deadline, FALLBACK_TIMEOU
 pub use error::{ConfigError, WorkerError};
 pub use handler::{handler_fn, Handler, HandlerFn};
 pub use handler_error::{BoxError, HandlerError, RevokeTask, SkipRetry};
-pub use hooks::{ErrorHandler, GroupAggregator, HealthCheckFn, IsFailureFn, RetryDelayFn};
+pub use hooks::{
+    aggregator_fn, AggregatorFn, ErrorHandler, GroupAggregator, HealthCheckFn, IsFailureFn,
+    RetryDelayFn,
+};
 pub use mux::{not_found_handler, Middleware, ServeMux};
 pub use outcome::{decide_outcome, AttemptEnd, AttemptInfo, Outcome};
 pub use panic::{panic_message, PanicError};

@@ -26,12 +26,31 @@ pub(crate) async fn run(core: Arc<Core>, stop: CancellationToken) {
     }
 }
 
-/// One run: every task of this server's queues whose lease expired at least 30 s ago is
+/// One run: the lease-expired tasks, then the stale aggregation sets (Go `recover`).
+pub(crate) async fn recover(core: &Core) {
+    recover_lease_expired(core).await;
+    reclaim_stale_aggregation_sets(core).await;
+}
+
+/// Returns the tasks of every aggregation set of this server's queues whose 2-minute deadline
+/// has passed (its aggregator failed, returned no task, or its server died) to their group,
+/// with their original scores, and registers the group name again (Go
+/// `ReclaimStaleAggregationSets`, which does not: quirk Q5). Runs on every server, with an
+/// aggregator or not, as in Go.
+async fn reclaim_stale_aggregation_sets(core: &Core) {
+    for qname in &core.queues {
+        if let Err(e) = core.broker.reclaim_stale_aggregation_sets(qname).await {
+            tracing::warn!(queue = %qname, error = %e, "recoverer: could not reclaim stale aggregation sets");
+        }
+    }
+}
+
+/// Every task of this server's queues whose lease expired at least 30 s ago is
 /// archived (`retried >= retry`) or retried with `asynq: task lease expired`. The error handler
 /// is not called, and a lost race with another recoverer (`NOT FOUND`) is only logged. A
 /// message that cannot be processed (undecodable, or naming another queue or ID) is archived
 /// with what is wrong as its error.
-pub(crate) async fn recover(core: &Core) {
+async fn recover_lease_expired(core: &Core) {
     let cutoff = core.now() - LEASE_EXPIRY_SKEW;
     let (msgs, undecodable) = match core.broker.list_lease_expired(cutoff, &core.queues).await {
         Ok(found) => found,

@@ -18,7 +18,9 @@ use crate::shared::{Core, Identity, ServerState};
 use crate::signals::{Signal, Signals};
 use crate::syncer::SyncQueue;
 use crate::workers::Workers;
-use crate::{forwarder, healthcheck, heartbeat, janitor, recoverer, subscriber, syncer};
+use crate::{
+    aggregator, forwarder, healthcheck, heartbeat, janitor, recoverer, subscriber, syncer,
+};
 
 /// The longest each shutdown write (requeue of an aborted task, the syncer's last try, clearing
 /// the server state) may take, so that shutdown ends soon after `shutdown_timeout` even when
@@ -68,6 +70,8 @@ struct Running {
     subscriber: Component,
     janitor: Component,
     healthcheck: Option<Component>,
+    /// Only with a group aggregator (Go: the same).
+    aggregator: Option<Component>,
     heartbeat: Component,
 }
 
@@ -194,6 +198,11 @@ impl Server {
         let forwarder = Component::spawn(|s| forwarder::run(core.clone(), s));
         let processor = Processor::start(core.clone(), handler);
         let janitor = Component::spawn(|s| janitor::run(core.clone(), s));
+        let aggregator = core
+            .config
+            .group_aggregator
+            .clone()
+            .map(|a| Component::spawn(|s| aggregator::run(core.clone(), a, s)));
         *self.running.lock().unwrap_or_else(|e| e.into_inner()) = Some(Running {
             forwarder,
             processor,
@@ -202,6 +211,7 @@ impl Server {
             subscriber,
             janitor,
             healthcheck,
+            aggregator,
             heartbeat,
         });
         Ok(())
@@ -265,12 +275,19 @@ impl Server {
                 h.shutdown(limit).await;
             }
         };
+        // A check cut short leaves its set for the recoverer (every step is one script).
+        let aggregator = async {
+            if let Some(a) = r.aggregator {
+                a.shutdown(limit).await;
+            }
+        };
         tokio::join!(
             r.recoverer.shutdown(limit),
             r.syncer.shutdown(limit + Duration::from_millis(100)),
             r.subscriber.shutdown(limit),
             r.janitor.shutdown(limit),
             health,
+            aggregator,
         );
         r.heartbeat
             .shutdown(limit + Duration::from_millis(100))

@@ -1,6 +1,7 @@
 //! One module per group of broker operations, each an `impl Broker` block next to the scripts it
 //! runs (spec §4).
 
+pub mod aggregation;
 pub mod batch;
 pub mod cancel;
 pub mod complete;

@@ -66,6 +66,14 @@ script!(/// Spec 4.6.
     ADD_TO_GROUP, "add_to_group.lua");
 script!(/// Spec 4.7.
     ADD_TO_GROUP_UNIQUE, "add_to_group_unique.lua");
+script!(/// Spec 4.17.
+    AGGREGATION_CHECK, "aggregation_check.lua");
+script!(/// Spec 4.18 (deadline and ID/message pairs in one reply).
+    READ_AGGREGATION_SET, "read_aggregation_set.lua");
+script!(/// Spec 4.19.
+    DELETE_AGGREGATION_SET, "delete_aggregation_set.lua");
+script!(/// Spec 4.20, also re-registering the group name (quirk Q5).
+    RECLAIM_STALE_AGGREGATION_SETS, "reclaim_stale_aggregation_sets.lua");
 
 // Inspector scripts (spec §5); declared after the macro so they can use it.
 mod inspect_control;

@@ -371,6 +371,10 @@ async fn t10_go_v025_server_drops_rust_headers_on_retry_and_archive() {
 
     // Old readers list the tasks without error: asynqmon v0.7.2 (asynq v0.24.1) and the Go
     // v0.25.1 Inspector.
+    // What `asynq group ls` of Go's CLI prints comes from Inspector.Groups.
+    let groups = env.go.groups("default").await.expect("Go Inspector.Groups");
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    assert_eq!((groups[0].group.as_str(), groups[0].size), ("g1", 1));
     let mon = Asynqmon::new(env.node.addr());
     let answers = mon
         .get_ok(&[
@@ -1665,9 +1669,9 @@ async fn t57_poison_messages_are_archived_and_read_by_go() {
 
 /// T58: a Rust server with `group_max_size` 2 and an aggregator that returns no task leaves,
 /// of three tasks in group g1, an aggregation set of the two oldest (with its deadline in
-/// `aggregation_sets`) and one task in the group. Go v0.26.0 `GetQueueInfo` and
-/// `ListAggregatingTasks`, and asynqmon v0.7.2's queue list and group list, read that state
-/// without error.
+/// `aggregation_sets`) and one task in the group. Go v0.26.0 `GetQueueInfo`, `Groups` (what
+/// Go's CLI `group ls` prints) and `ListAggregatingTasks`, and asynqmon v0.7.2's queue list and
+/// group list, read that state without error.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn t58_go_and_asynqmon_read_rust_aggregation_state() {
     let env = Env::start().await;
@@ -1712,7 +1716,17 @@ async fn t58_go_and_asynqmon_read_rust_aggregation_state() {
         .await
         .expect("Go ListAggregatingTasks");
     assert_eq!(listed.len(), 1, "{listed:?}");
-    assert_eq!(listed[0].payload.as_deref(), Some(&b"c"[..]));
+    // The same second for all three: the set took the first two in ID order.
+    let left = listed[0].payload.clone().expect("payload");
+    assert!(
+        [&b"a"[..], b"b", b"c"].contains(&left.as_slice()),
+        "{listed:?}"
+    );
+    assert_eq!(env.raw.zscore(&set.0, &listed[0].id).await, None);
+    // What `asynq group ls` of Go's CLI prints comes from Inspector.Groups.
+    let groups = env.go.groups("default").await.expect("Go Inspector.Groups");
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    assert_eq!((groups[0].group.as_str(), groups[0].size), ("g1", 1));
     let mon = Asynqmon::new(env.node.addr());
     let answers = mon
         .get_ok(&[

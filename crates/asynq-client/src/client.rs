@@ -81,40 +81,76 @@ impl Client {
     /// option puts it into its group (state aggregating; the aggregator is part of the worker);
     /// otherwise it goes to pending. Unique tasks take their lock first. Many concurrent
     /// plain enqueues to one queue (on this client or its clones) share Redis script calls;
-    /// each call still gets its own result ([`Broker::enqueue`]).
+    /// each call still gets its own result ([`Broker::enqueue`]). The task and its options are
+    /// checked first, as [`crate::compose`] does, and nothing is sent when they are invalid.
     ///
     /// # Errors
-    /// [`ClientError::InvalidTask`] for an empty type or an invalid option;
-    /// [`ClientError::DuplicateTask`] when the unique lock is held;
-    /// [`ClientError::TaskIdConflict`] when the ID exists in the queue;
-    /// [`ClientError::Broker`] for Redis errors.
+    /// * [`ClientError::InvalidTask`] for an empty type or an invalid option (a duration over
+    ///   [`crate::MAX_DURATION`], a queue name with `{` or `}`, ...) or a message over
+    ///   [`crate::MAX_MESSAGE_SIZE`]; nothing was sent.
+    /// * [`ClientError::DuplicateTask`] when the unique lock is held.
+    /// * [`ClientError::TaskIdConflict`] when the ID exists in the queue.
+    /// * [`ClientError::OutcomeUnknown`] when the connection failed or timed out (after the
+    ///   command timeout, `read_timeout + write_timeout`, 6 s by default) while the enqueue was
+    ///   on its way or in flight: **the task may have been stored**, and a plain retry can store
+    ///   it twice.
+    /// * [`ClientError::Broker`] for Redis error replies.
+    ///
+    /// # Retrying without duplicates
+    ///
+    /// Give the task an ID, or take the one [`ClientError::OutcomeUnknown`] carries, and retry
+    /// with it: [`ClientError::TaskIdConflict`] on the retry means the first attempt stored the
+    /// task (the ID stays taken while the task is in its queue, so retry within that time).
+    ///
+    /// ```no_run
+    /// # async fn run(client: asynq_client::Client) -> Result<(), asynq_client::ClientError> {
+    /// use asynq_client::{ClientError, Task, TaskOption};
+    ///
+    /// let task = Task::new("email:deliver", r#"{"user_id":42}"#);
+    /// let id = [TaskOption::task_id("welcome-email-42")];
+    /// let mut attempts = 0;
+    /// loop {
+    ///     attempts += 1;
+    ///     match client.enqueue(&task, &id).await {
+    ///         // Stored by this attempt.
+    ///         Ok(_) => break,
+    ///         // Stored by an earlier attempt whose outcome was unknown.
+    ///         Err(ClientError::TaskIdConflict) if attempts > 1 => break,
+    ///         // Maybe stored: try again, with the same ID.
+    ///         Err(ClientError::OutcomeUnknown { .. }) if attempts < 5 => {
+    ///             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    ///         }
+    ///         Err(e) => return Err(e),
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn enqueue(&self, task: &Task, opts: &[TaskOption]) -> Result<TaskInfo, ClientError> {
         let now = self.broker.now();
         let c = compose(task, opts, now)?;
         let b = &self.broker;
+        let sent = |e| ClientError::after_send(e, &c.msg);
         if c.process_at > now {
-            match c.unique_ttl {
-                Some(ttl) => {
-                    let lock_ttl = (c.process_at + ttl - b.now())
-                        .try_into()
-                        .unwrap_or_default();
-                    b.schedule_unique(&c.msg, c.process_at, lock_ttl).await?
-                }
-                None => b.schedule(&c.msg, c.process_at).await?,
+            match c.unique_lock_ttl {
+                Some(lock_ttl) => b.schedule_unique(&c.msg, c.process_at, lock_ttl).await,
+                None => b.schedule(&c.msg, c.process_at).await,
             }
+            .map_err(sent)?;
             return Ok(info(&c, TaskState::Scheduled, Some(c.process_at)));
         }
         if !c.group.is_empty() {
-            match c.unique_ttl {
-                Some(ttl) => b.add_to_group_unique(&c.msg, &c.group, ttl).await?,
-                None => b.add_to_group(&c.msg, &c.group).await?,
+            match c.unique_lock_ttl {
+                Some(ttl) => b.add_to_group_unique(&c.msg, &c.group, ttl).await,
+                None => b.add_to_group(&c.msg, &c.group).await,
             }
+            .map_err(sent)?;
             return Ok(info(&c, TaskState::Aggregating, None));
         }
-        match c.unique_ttl {
-            Some(ttl) => b.enqueue_unique(&c.msg, ttl).await?,
-            None => b.enqueue(&c.msg).await?,
+        match c.unique_lock_ttl {
+            Some(ttl) => b.enqueue_unique(&c.msg, ttl).await,
+            None => b.enqueue(&c.msg).await,
         }
+        .map_err(sent)?;
         Ok(info(&c, TaskState::Pending, Some(now)))
     }
 
@@ -124,6 +160,11 @@ impl Client {
     /// Go, a task whose ID already exists is reported as [`ClientError::TaskIdConflict`] rather
     /// than as success, and `Header` options are applied (Go ignores them in a batch). Tasks
     /// are not enqueued atomically: a failure of one leaves the others in place.
+    ///
+    /// A task's result is [`ClientError::OutcomeUnknown`] when the connection failed after the
+    /// script call carrying it may have been sent (it may be stored; retry it with its ID as
+    /// shown on [`Client::enqueue`]), and [`ClientError::Broker`] with a connection error when
+    /// the batch failed before anything was written (queue registration or script loading).
     pub async fn enqueue_batch(
         &self,
         tasks: &[Task],
@@ -152,7 +193,8 @@ impl Client {
         match self.broker.enqueue_batch(&items).await {
             Ok(outcomes) => {
                 for ((i, c), outcome) in valid.iter().zip(outcomes) {
-                    results[*i] = Some(outcome.map_err(ClientError::from).map(|()| {
+                    let outcome = outcome.map_err(|e| ClientError::after_send(e, &c.msg));
+                    results[*i] = Some(outcome.map(|()| {
                         if c.process_at > now {
                             info(c, TaskState::Scheduled, Some(c.process_at))
                         } else {

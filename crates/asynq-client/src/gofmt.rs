@@ -78,19 +78,39 @@ fn fraction(v: u128, div: u128) -> String {
     format!("{whole}.{}", frac.trim_end_matches('0'))
 }
 
-/// `t` in Go's `time.UnixDate` layout, in UTC: `Fri Jan  2 15:04:05 UTC 2026`.
+/// Seconds in 400 Gregorian years (146,097 days, a whole number of weeks): dates and weekdays
+/// repeat with this period.
+const GREGORIAN_CYCLE_SECS: i64 = 146_097 * 86_400;
+
+/// `t` in Go's `time.UnixDate` layout, in UTC: `Fri Jan  2 15:04:05 UTC 2026`. The year has at
+/// least 4 digits, zero-padded like Go's (`0999`, `-0005`). Never panics: a time whose UTC date
+/// is just outside what [`OffsetDateTime`] holds (year ±9999 with a non-zero offset) is
+/// printed with its UTC year (`10000`, `-10000`).
 pub fn unix_date(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
+    let secs = t.unix_timestamp();
+    let (t, year_shift) = match OffsetDateTime::from_unix_timestamp(secs) {
+        Ok(u) => (u, 0),
+        // Just past the supported range: format the same date 400 years closer to the epoch.
+        Err(_) if secs > 0 => (shifted(secs - GREGORIAN_CYCLE_SECS), 400),
+        Err(_) => (shifted(secs + GREGORIAN_CYCLE_SECS), -400),
+    };
     let weekday = &t.weekday().to_string()[..3];
     let month = &t.month().to_string()[..3];
+    let year = t.year() + year_shift;
+    let sign = if year < 0 { "-" } else { "" };
     format!(
-        "{weekday} {month} {:>2} {:02}:{:02}:{:02} UTC {}",
+        "{weekday} {month} {:>2} {:02}:{:02}:{:02} UTC {sign}{:04}",
         t.day(),
         t.hour(),
         t.minute(),
         t.second(),
-        t.year()
+        year.unsigned_abs()
     )
+}
+
+/// The UTC time of `secs`, which is in range after a one-cycle shift.
+fn shifted(secs: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 #[cfg(test)]
@@ -140,6 +160,34 @@ mod tests {
         assert_eq!(
             unix_date(datetime!(2026-01-12 16:04:05 +01:00)),
             "Mon Jan 12 15:04:05 UTC 2026"
+        );
+    }
+
+    #[test]
+    fn unix_dates_pad_years_and_never_panic() {
+        // Go pads the year to 4 digits (`2006` layout element).
+        assert_eq!(
+            unix_date(datetime!(0999-03-04 05:06:07 UTC)),
+            "Mon Mar  4 05:06:07 UTC 0999"
+        );
+        assert_eq!(
+            unix_date(datetime!(-0005-01-01 00:00:00 UTC)),
+            "Sun Jan  1 00:00:00 UTC -0005"
+        );
+        // UTC dates one day past year 9999 / before year -9999 (the old code panicked).
+        assert_eq!(
+            unix_date(datetime!(9999-12-31 23:00:00 -05:00)),
+            "Sat Jan  1 04:00:00 UTC 10000"
+        );
+        assert_eq!(
+            unix_date(datetime!(-9999-01-01 01:00:00 +05:00)),
+            "Sun Dec 31 20:00:00 UTC -10000"
+        );
+        // The cycle shift keeps weekdays: 10000-01-01 is a Saturday like 9600-01-01 and
+        // 2000-01-01.
+        assert_eq!(
+            unix_date(datetime!(2000-01-01 00:00:00 UTC)),
+            "Sat Jan  1 00:00:00 UTC 2000"
         );
     }
 }

@@ -33,6 +33,12 @@
 //!
 //! Defaults are Go's: queue `default`, 25 retries, a 30 min timeout when neither a timeout nor
 //! a deadline is given, a UUID v4 task ID, no retention.
+//!
+//! Tasks and options are checked before anything is sent ([`compose`] computes, without Redis,
+//! the message an enqueue stores), so a bad value is a [`ClientError::InvalidTask`] naming the
+//! option, never a panic or a raw Redis error. A connection failure once the command may have
+//! been sent is [`ClientError::OutcomeUnknown`]: the task may be stored, and
+//! [`Client::enqueue`] shows how to retry it without duplicates.
 
 mod client;
 mod compose;
@@ -45,8 +51,11 @@ mod task;
 
 pub use asynq_broker::{BrokerError, RedisConnOpt, TaskState};
 pub use client::Client;
+pub use compose::{compose, Composed};
 pub use error::ClientError;
 pub use info::TaskInfo;
-pub use option::{TaskOption, DEFAULT_MAX_RETRY, DEFAULT_QUEUE, DEFAULT_TIMEOUT};
+pub use option::{
+    TaskOption, DEFAULT_MAX_RETRY, DEFAULT_QUEUE, DEFAULT_TIMEOUT, MAX_DURATION, MAX_MESSAGE_SIZE,
+};
 pub use option_parse::ParseOptionError;
 pub use task::Task;

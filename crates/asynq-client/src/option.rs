@@ -13,6 +13,22 @@ pub const DEFAULT_MAX_RETRY: i32 = 25;
 pub const DEFAULT_QUEUE: &str = "default";
 /// Timeout stored when neither a timeout nor a deadline is given: 30 min (Go `defaultTimeout`).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+/// Longest duration an option takes: 2^63 − 1 ns, about 292 years (Go's largest
+/// `time.Duration`, `math.MaxInt64`), printed `2562047h47m16.854775807s`.
+///
+/// [`TaskOption::Timeout`], [`TaskOption::Unique`], [`TaskOption::ProcessIn`] and
+/// [`TaskOption::Retention`] above it are refused with [`crate::ClientError::InvalidTask`]:
+/// a Go process cannot represent them (it multiplies the stored seconds back into a
+/// `time.Duration`), and a unique TTL above it could exceed what Redis accepts as an expire time
+/// (about 9.2 × 10^15 s).
+pub const MAX_DURATION: Duration = Duration::from_nanos(i64::MAX as u64);
+/// Largest encoded task message (type, payload, headers, ID, ... as stored in the hash field
+/// `msg`): 512 MiB = 536,870,912 bytes, Redis's default `proto-max-bulk-len`, the most one
+/// value of a command may hold. A larger message is refused with
+/// [`crate::ClientError::InvalidTask`] before anything is sent (Go sends it and Redis refuses
+/// it). A server configured with a smaller `proto-max-bulk-len` still refuses smaller messages
+/// itself.
+pub const MAX_MESSAGE_SIZE: usize = 512 * 1024 * 1024;
 
 /// One option of a task, set on the [`crate::Task`] or at enqueue; later options override
 /// earlier ones, and enqueue options are applied after the task's own (Go `composeOptions`).
@@ -24,24 +40,30 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 pub enum TaskOption {
     /// Max number of retries; a negative value counts as 0 (Go `MaxRetry`). Default 25.
     MaxRetry(i32),
-    /// The queue (Go `Queue`). Default `default`; must not be blank.
+    /// The queue (Go `Queue`). Default `default`; must not be blank and, unlike in Go, must not
+    /// contain `{` or `}`: every key of a queue is `asynq:{<queue>}:...`, and a brace in the name
+    /// would move its keys out of the queue's own Redis Cluster hash slot.
     Queue(String),
     /// The task ID (Go `TaskID`). Default: a new UUID v4; must not be blank.
     TaskId(String),
     /// Per-attempt timeout, whole seconds stored (Go `Timeout`). With no deadline, a zero or
     /// absent timeout stores the 30 min default; a sub-second one stores 0 (no timeout, the
-    /// worker then falls back to 30 min).
+    /// worker then falls back to 30 min). At most [`MAX_DURATION`].
     Timeout(Duration),
     /// Absolute deadline, stored as Unix seconds (Go `Deadline`). The Unix epoch counts as none.
     Deadline(OffsetDateTime),
-    /// Unique for `ttl` (at least 1 s): a second task with the same queue, type and payload is
-    /// refused with [`crate::ClientError::DuplicateTask`] while the lock lives (Go `Unique`).
+    /// Unique for `ttl` (at least 1 s, at most [`MAX_DURATION`]): a second task with the same
+    /// queue, type and payload is refused with [`crate::ClientError::DuplicateTask`] while the
+    /// lock lives (Go `Unique`). A scheduled task's lock lives until its process-at time plus
+    /// `ttl`.
     Unique(Duration),
-    /// Process at this time (Go `ProcessAt`); a time after now schedules the task.
+    /// Process at this time (Go `ProcessAt`); a time after now schedules the task, a time at or
+    /// before now (however far in the past) enqueues it at once.
     ProcessAt(OffsetDateTime),
-    /// Process after this delay (Go `ProcessIn`).
+    /// Process after this delay (Go `ProcessIn`); at most [`MAX_DURATION`].
     ProcessIn(Duration),
-    /// Keep the task in `completed` this long after success, whole seconds (Go `Retention`).
+    /// Keep the task in `completed` this long after success, whole seconds (Go `Retention`); at
+    /// most [`MAX_DURATION`].
     Retention(Duration),
     /// Put the task into this group for aggregation (Go `Group`); must not be blank.
     Group(String),

@@ -46,7 +46,9 @@ impl FromStr for TaskOption {
     /// round-trips). Strings are unquoted like Go `strconv.Unquote`, durations parsed like
     /// `time.ParseDuration` (negative durations are refused: a `Duration` is unsigned) and times
     /// like `time.Parse(time.UnixDate, ...)`: the weekday name is checked for syntax only, `UTC`
-    /// is UTC and any other zone abbreviation is read as offset 0.
+    /// is UTC and any other zone abbreviation is read as offset 0; unlike Go, a time whose UTC
+    /// date falls outside years 0000 to 9999 (`GMT+1` on 0000-01-01, `GMT-5` on 9999-12-31) is
+    /// refused, as its string form could not be parsed back.
     ///
     /// Go v0.26's Inspector drops `TaskID`, `Group` and `Header` options; this parser keeps
     /// them (Go master parses `Header` too).
@@ -153,7 +155,12 @@ fn unquote(s: &str) -> Result<String, String> {
                     digits.push(e);
                 }
                 for _ in 0..len {
-                    digits.push(chars.next().ok_or_else(bad)?);
+                    let d = chars.next().ok_or_else(bad)?;
+                    // Digits only: `from_str_radix` would also take a leading `+`.
+                    if !d.is_digit(radix) {
+                        return Err(bad());
+                    }
+                    digits.push(d);
                 }
                 let v = u32::from_str_radix(&digits, radix).map_err(|_| bad())?;
                 if e == 'x' || radix == 8 {
@@ -324,9 +331,14 @@ fn parse_unix_date(s: &str) -> Result<OffsetDateTime, String> {
         .map_err(|_| format!("day out of range in {s:?}"))?;
     let time = Time::from_hms_nano(hour, minute, second, nanos)
         .map_err(|_| format!("time out of range in {s:?}"))?;
-    Ok(PrimitiveDateTime::new(date, time)
+    // `checked_to_offset`: a zone offset can move the UTC date past year 9999, which
+    // `to_offset` would panic on. A UTC year outside 0000..=9999 is refused too: its string form
+    // (4-digit year) could not be parsed back.
+    PrimitiveDateTime::new(date, time)
         .assume_offset(offset)
-        .to_offset(UtcOffset::UTC))
+        .checked_to_offset(UtcOffset::UTC)
+        .filter(|t| (0..=9999).contains(&t.year()))
+        .ok_or_else(|| format!("time in UTC outside years 0000 to 9999 in {s:?}"))
 }
 
 /// The offset of a zone abbreviation: `UTC` and other 3–5 letter abbreviations → 0 (Go uses
@@ -493,6 +505,28 @@ mod tests {
         assert!(unquote("\"a\"b\"").is_err());
         assert!(unquote("\"\\q\"").is_err());
         assert!(unquote("\"").is_err());
+        // Escapes take hex digits only, as in Go (`from_str_radix` alone accepts a `+`).
+        assert!(unquote(r#""\u+0e9""#).is_err());
+        assert!(unquote(r#""\x+1""#).is_err());
+        assert!(unquote(r#""\U+001F600""#).is_err());
+    }
+
+    #[test]
+    fn zone_offsets_past_year_9999_are_errors_not_panics() {
+        // 9999-12-31 23:00 at UTC-5 is in year 10000 in UTC: `to_offset` panicked.
+        for s in [
+            "Deadline(Fri Dec 31 23:00:00 GMT-5 9999)",
+            "ProcessAt(Fri Dec 31 23:00:00 GMT-5 9999)",
+            // Year -1 in UTC: its Display form ("... UTC -0001") would not parse back.
+            "Deadline(Sat Jan  1 00:00:00 GMT+1 0000)",
+        ] {
+            let r = s.parse::<TaskOption>();
+            assert!(r.is_err(), "{s:?}: {r:?}");
+        }
+        assert_eq!(
+            parse("Deadline(Fri Dec 31 18:00:00 GMT-5 9999)"),
+            TaskOption::deadline(datetime!(9999-12-31 23:00:00 UTC))
+        );
     }
 
     #[test]
@@ -516,6 +550,9 @@ mod tests {
             TaskOption::deadline(datetime!(2026-01-02 15:04:05 UTC)),
             TaskOption::deadline(datetime!(2026-11-22 23:59:59 +05:00)),
             TaskOption::process_at(datetime!(1999-12-31 00:00:00 UTC)),
+            // Years under 1000 print with 4 digits, as Go's, so they parse back.
+            TaskOption::process_at(datetime!(0999-12-31 00:00:00 UTC)),
+            TaskOption::deadline(datetime!(0000-01-01 00:00:00 UTC)),
             TaskOption::group("g)"),
             TaskOption::header("k", "v\")<&>"),
             TaskOption::header("", ""),

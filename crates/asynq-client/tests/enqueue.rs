@@ -268,3 +268,165 @@ async fn unreachable_redis_is_an_error_not_a_hang() {
     .await;
     assert!(matches!(r, Ok(Err(ClientError::Broker(_)))), "{r:?}");
 }
+
+/// The `InvalidTask` message of `r`, panicking on anything else.
+fn invalid_message(r: Result<asynq_client::TaskInfo, ClientError>) -> String {
+    match r {
+        Err(ClientError::InvalidTask(m)) => m,
+        other => panic!("want InvalidTask, got {other:?}"),
+    }
+}
+
+/// Issue 11: huge durations panicked ("overflow adding duration to date" in compose.rs and in
+/// client.rs) or reached Redis as a raw `ERR invalid expire time`. Each is now an
+/// `InvalidTask` naming the option, and nothing is written.
+#[tokio::test]
+async fn huge_durations_are_invalid_tasks_naming_the_option() {
+    let (_node, client, raw) = setup().await;
+    let t = Task::new("t", "p");
+    let secs = Duration::from_secs;
+    let cases: Vec<(Vec<TaskOption>, &str)> = vec![
+        (
+            vec![TaskOption::process_in(secs(u64::MAX / 4))],
+            "ProcessIn(",
+        ),
+        (
+            vec![
+                TaskOption::process_in(secs(1)),
+                TaskOption::unique(secs(u64::MAX / 2)),
+            ],
+            "Unique(",
+        ),
+        // Reached Redis: SET ... EX 10^16 is `ERR invalid expire time`.
+        (
+            vec![TaskOption::unique(secs(10_000_000_000_000_000))],
+            "Unique(",
+        ),
+        (vec![TaskOption::timeout(Duration::MAX)], "Timeout("),
+        (vec![TaskOption::retention(Duration::MAX)], "Retention("),
+        (
+            vec![TaskOption::group("g"), TaskOption::unique(Duration::MAX)],
+            "Unique(",
+        ),
+    ];
+    for (opts, name) in cases {
+        let m = invalid_message(client.enqueue(&t, &opts).await);
+        assert!(m.contains(name), "{opts:?}: {m}");
+    }
+    assert!(raw.keys("*").await.is_empty(), "nothing may be written");
+    // The longest durations Go can represent are accepted.
+    let max = asynq_client::MAX_DURATION;
+    let info = client
+        .enqueue(&t, &[TaskOption::process_in(max), TaskOption::unique(max)])
+        .await
+        .unwrap();
+    assert_eq!(info.state, TaskState::Scheduled);
+    let ttl = raw
+        .ttl("asynq:{default}:unique:t:83878c91171338902e0fe0fb97a8c47a")
+        .await;
+    assert!(ttl >= 2 * 9_223_372_035, "ttl {ttl}");
+}
+
+/// Issue 11: a payload over Redis's 512 MiB bulk limit failed after 4 s with "Failed to route
+/// command"; it is refused at once, with the size and the limit in the message.
+#[tokio::test]
+async fn message_over_512_mib_is_refused_before_sending() {
+    let (_node, client, raw) = setup().await;
+    // Zeroed and never written: its pages are not touched (compose only counts the size).
+    let payload = bytes::Bytes::from(vec![0u8; asynq_client::MAX_MESSAGE_SIZE + 1]);
+    let started = std::time::Instant::now();
+    let m = invalid_message(client.enqueue(&Task::new("big", payload), &[]).await);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        m.contains("536870913 bytes") && m.contains("536870912"),
+        "{m}"
+    );
+    assert!(raw.keys("*").await.is_empty());
+}
+
+/// Issue 11: a queue name with `{` or `}` breaks the `asynq:{<queue>}:` slot layout of Redis
+/// Cluster; the Rust client refuses it (Go accepts it), single tasks and batch items alike.
+#[tokio::test]
+async fn queue_names_with_braces_are_refused() {
+    let (_node, client, raw) = setup().await;
+    for q in ["{x", "x}", "a{b}c", "}"] {
+        let m = invalid_message(
+            client
+                .enqueue(&Task::new("t", "p"), &[TaskOption::queue(q)])
+                .await,
+        );
+        assert!(m.contains("queue name") && m.contains(q), "{m}");
+        let batch = client
+            .enqueue_batch(&[Task::new("t", "p")], &[TaskOption::queue(q)])
+            .await;
+        assert!(
+            matches!(batch[0], Err(ClientError::InvalidTask(_))),
+            "{batch:?}"
+        );
+    }
+    assert!(raw.keys("*").await.is_empty());
+}
+
+/// Issue 11: during `CLIENT PAUSE` the enqueue times out although Redis stores the task once
+/// the pause ends. The timeout is `OutcomeUnknown` (not a retryable connection error), and the
+/// idempotent retry with the same task ID gets `TaskIdConflict`, proving the first attempt
+/// stored it; the task is stored exactly once.
+#[tokio::test]
+async fn timeout_during_client_pause_is_outcome_unknown_and_id_retry_detects_it() {
+    let node = RedisNode::start().await;
+    let raw = node.raw().await;
+    // Command timeout = read + write timeout = 2 s; a connection is replaced only once a reply
+    // is 4 s overdue, after the 3 s pause has ended (a closed connection would drop the
+    // paused command).
+    let opt: RedisConnOpt = asynq_broker::conn::RedisClientOpt::new(node.addr())
+        .read_timeout(Duration::from_secs(1))
+        .into();
+    let client = Client::connect(opt).await.unwrap();
+    // Registers the queue and loads the script, so the paused command is the enqueue itself.
+    client.enqueue(&Task::new("warm", "up"), &[]).await.unwrap();
+
+    raw.cmd(&["CLIENT", "PAUSE", "3000"]).await;
+    let task = Task::new("email:deliver", r#"{"user_id":42}"#);
+    let id = [TaskOption::task_id("welcome-42")];
+    let started = std::time::Instant::now();
+    let first = client.enqueue(&task, &id).await;
+    let waited = started.elapsed();
+    match &first {
+        Err(ClientError::OutcomeUnknown {
+            task_id,
+            queue,
+            source,
+        }) => {
+            assert_eq!(
+                (task_id.as_str(), queue.as_str()),
+                ("welcome-42", "default")
+            );
+            assert!(source.is_connection_error(), "{source:?}");
+        }
+        other => panic!("want OutcomeUnknown, got {other:?}"),
+    }
+    assert!(
+        (Duration::from_millis(1500)..Duration::from_millis(2900)).contains(&waited),
+        "timed out after {waited:?}"
+    );
+    // Raw's commands wait for the pause to end; then the task is there.
+    assert!(raw.exists("asynq:{default}:t:welcome-42").await);
+
+    // The idempotent retry: the same ID again. TaskIdConflict means "already stored".
+    let retry = client.enqueue(&task, &id).await;
+    assert!(
+        matches!(retry, Err(ClientError::TaskIdConflict)),
+        "{retry:?}"
+    );
+    let pending = raw.lrange("asynq:{default}:pending").await;
+    assert_eq!(
+        pending.iter().filter(|i| *i == "welcome-42").count(),
+        1,
+        "{pending:?}"
+    );
+    assert_eq!(pending.len(), 2, "{pending:?}");
+}

@@ -126,7 +126,10 @@ impl GoServeOptions {
             args.push("--aggregate".to_owned());
         }
         if self.group_max_size > 0 {
-            args.extend(["--group-max-size".to_owned(), self.group_max_size.to_string()]);
+            args.extend([
+                "--group-max-size".to_owned(),
+                self.group_max_size.to_string(),
+            ]);
         }
         if self.exit_after > 0 {
             args.extend(["--exit-after".to_owned(), self.exit_after.to_string()]);

@@ -444,4 +444,154 @@ mod conn_uri {
             }
         }
     }
+
+    /// The password of the secrecy tests: distinctive, so that a substring check means something.
+    const PW: &str = "s3cretPW";
+
+    #[track_caller]
+    fn assert_hidden(text: &str, secret: &str) {
+        assert!(!text.contains(secret), "{secret:?} shown in: {text}");
+    }
+
+    #[test]
+    fn debug_of_options_never_shows_passwords() {
+        let tls = TlsOptions::new()
+            .ca_file("/etc/ca.pem")
+            .client_cert("/etc/client.pem", "/etc/client-key.pem");
+        let single = RedisClientOpt::new("h:6379")
+            .username("alice")
+            .password(PW)
+            .tls(tls.clone());
+        let failover = RedisFailoverClientOpt::new("m", ["s1:26379", "s2:26379"])
+            .sentinel_username("watcher")
+            .sentinel_password("sentinelPW")
+            .username("bob")
+            .password(PW)
+            .tls(tls.clone());
+        let cluster = RedisClusterClientOpt::new(["a:7000"])
+            .username("carol")
+            .password(PW)
+            .tls(tls);
+        let debugs = [
+            format!("{single:?}"),
+            format!("{single:#?}"),
+            format!("{:?}", RedisConnOpt::from(single.clone())),
+            format!("{failover:?}"),
+            format!("{:#?}", RedisConnOpt::from(failover.clone())),
+            format!("{cluster:?}"),
+            format!("{:?}", RedisConnOpt::from(cluster.clone())),
+        ];
+        for d in &debugs {
+            assert_hidden(d, PW);
+            assert_hidden(d, "sentinelPW");
+            assert!(d.contains(r#"password: "xxxxx""#), "{d}");
+        }
+        // What is not secret is still shown, and an unset password stays visibly empty.
+        assert!(
+            debugs[0].contains("alice") && debugs[0].contains("h:6379"),
+            "{}",
+            debugs[0]
+        );
+        assert!(debugs[0].contains("/etc/client-key.pem"), "{}", debugs[0]);
+        assert!(
+            debugs[3].contains(r#"sentinel_password: "xxxxx""#),
+            "{}",
+            debugs[3]
+        );
+        let none = format!("{:?}", RedisClientOpt::new("h:1"));
+        assert!(none.contains(r#"password: """#), "{none}");
+        // Credentials put in an address by mistake are hidden too.
+        let d = format!("{:?}", RedisClientOpt::new(format!(":{PW}@h:1")));
+        assert_hidden(&d, PW);
+        let d = format!("{:?}", RedisClusterClientOpt::new([format!("u:{PW}@a:1")]));
+        assert_hidden(&d, PW);
+        let d = format!(
+            "{:?}",
+            parse(&format!("redis-sentinel://:{PW}@s1,s2?master=m"))
+        );
+        assert_hidden(&d, PW);
+    }
+
+    #[test]
+    fn redact_uri_hides_the_password_only() {
+        use asynq_broker::conn::{redact_uri, REDACTED};
+        assert_eq!(REDACTED, "xxxxx");
+        let cases = [
+            (
+                "redis://:s3cretPW@127.0.0.1:6379/2",
+                "redis://:xxxxx@127.0.0.1:6379/2",
+            ),
+            ("rediss://alice:s3cretPW@h:1", "rediss://alice:xxxxx@h:1"),
+            ("redis://:s3c/ret?P#W@h:1", "redis://:xxxxx@h:1"),
+            ("redis://:s3c@retPW@h", "redis://:xxxxx@h"),
+            (
+                "redis-socket://:s3cretPW@/run/redis.sock?db=1",
+                "redis-socket://:xxxxx@/run/redis.sock?db=1",
+            ),
+            (
+                "redis-sentinel://:s3cretPW@a:1,b:2?master=m",
+                "redis-sentinel://:xxxxx@a:1,b:2?master=m",
+            ),
+            (":s3cretPW@127.0.0.1:abc", ":xxxxx@127.0.0.1:abc"),
+            ("u:s3cretPW@h:1", "u:xxxxx@h:1"),
+            ("redis:s3cretPW@h", "redis:xxxxx@h"),
+            // Nothing to hide.
+            ("redis://127.0.0.1:6379/2", "redis://127.0.0.1:6379/2"),
+            ("redis://alice@h:1", "redis://alice@h:1"),
+            ("redis://:@h:1", "redis://:@h:1"),
+            ("127.0.0.1:6379", "127.0.0.1:6379"),
+            ("", ""),
+        ];
+        for (uri, want) in cases {
+            assert_eq!(redact_uri(uri), want, "{uri}");
+        }
+    }
+
+    #[test]
+    fn parse_errors_never_show_the_password() {
+        // Each is malformed; the password (or a piece of it, when an unescaped delimiter splits
+        // it) would be quoted by a message that echoes the offending text.
+        let cases = [
+            // The CLI example of issue 11: a bad port, password intact.
+            "redis://:s3cretPW@127.0.0.1:abc",
+            "rediss://alice:s3cretPW@h:notaport/1",
+            "redis://:s3cretPW@h%zz:1",
+            "redis://:s3cretPW@h:1/notadb",
+            "redis-sentinel://:s3cretPW@a:1/x?master=m",
+            "redis-socket://:s3cretPW@",
+            // Unescaped delimiters inside the password: the piece before them would be taken
+            // for the host and quoted as a bad port.
+            "redis://:s3cretPW/x@h:1",
+            "redis://:s3cretPW?x@h:1",
+            "redis://:s3cretPW#x@h:1",
+            "redis://:s3cretPW%zz@h:1",
+            "redis://:s3cretPW%4@h:1",
+            "redis://:s3cretPW %41@h:1",
+            "redis://:123/4567890123/s3cretPW@h",
+            "redis-sentinel://:s3cretPW/0@a:1?master=m",
+        ];
+        for uri in cases {
+            let err = RedisConnOpt::parse_uri(uri).expect_err(uri);
+            let (shown, debug) = (err.to_string(), format!("{err:?}"));
+            for text in [&shown, &debug] {
+                assert_hidden(text, PW);
+                assert_hidden(text, "s3c");
+                assert_hidden(text, "4567890123");
+            }
+            assert!(
+                shown.starts_with("asynq: could not parse redis uri: "),
+                "{uri}: {shown}"
+            );
+        }
+        // The message still says what is wrong.
+        assert!(invalid_uri("redis://:s3cretPW@127.0.0.1:abc")
+            .ends_with(r#"invalid port ":abc" after host"#));
+        assert!(invalid_uri("redis://:s3cretPW/x@h:1").contains("the password is malformed"));
+        assert!(invalid_uri("redis://:s3cretPW@h:1/notadb").contains("database number"));
+        // Errors without a password in the URI are Go's, unchanged.
+        assert_eq!(
+            invalid_uri("redis://h:notaport/x"),
+            r#"asynq: could not parse redis uri: invalid port ":notaport" after host"#
+        );
+    }
 }

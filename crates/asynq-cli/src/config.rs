@@ -13,12 +13,16 @@
 //!    `$HOME/.asynq.json`, `$HOME/.asynq.yaml`, `$HOME/.asynq.yml` that exists; YAML (JSON is
 //!    read as YAML) with the keys above at the top level;
 //! 5. the default (Go's: `127.0.0.1:6379`, db 0, cluster addresses `127.0.0.1:7000` to `:7005`).
+//!
+//! Passwords are never shown: error messages quote the URI with its password replaced by
+//! [`REDACTED`] (`xxxxx`, see [`redact_uri`]), and the `Debug` output of [`ConnFlags`] and
+//! [`Settings`] does the same for the `password` setting and the URI.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use asynq_broker::conn::{RedisClientOpt, RedisClusterClientOpt, TlsOptions};
+use asynq_broker::conn::{redact_uri, RedisClientOpt, RedisClusterClientOpt, TlsOptions, REDACTED};
 use asynq_inspect::RedisConnOpt;
 use clap::Args;
 
@@ -32,7 +36,9 @@ pub const DEFAULT_CLUSTER_ADDRS: &str =
 
 /// The global connection flags, accepted before or after the subcommand (Go's persistent
 /// flags). A flag left out falls back to the environment, the config file, then the default.
-#[derive(Debug, Clone, Default, Args)]
+///
+/// `Debug` shows `password` as [`REDACTED`] and `uri` through [`redact_uri`].
+#[derive(Clone, Default, Args)]
 #[command(next_help_heading = "Connection options")]
 pub struct ConnFlags {
     /// Config file to set flag default values (default is $HOME/.asynq.yaml)
@@ -94,12 +100,58 @@ pub enum Source {
     Default,
 }
 
+impl std::fmt::Debug for ConnFlags {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnFlags")
+            .field("config", &self.config)
+            .field("uri", &self.uri.as_deref().map(redact_uri))
+            .field("db", &self.db)
+            .field("password", &self.password.as_ref().map(|_| REDACTED))
+            .field("username", &self.username)
+            .field("cluster", &self.cluster)
+            .field(
+                "cluster_addrs",
+                &self.cluster_addrs.as_deref().map(redact_uri),
+            )
+            .field("tls", &self.tls)
+            .field("tls_server", &self.tls_server)
+            .field("insecure", &self.insecure)
+            .finish()
+    }
+}
+
+/// A setting's value as messages and `Debug` may show it: the password as [`REDACTED`], any
+/// other value through [`redact_uri`] (a URI with a password may have been written into the
+/// wrong setting).
+pub fn shown_value(key: &str, value: &str) -> String {
+    match key {
+        "password" => REDACTED.to_string(),
+        _ => redact_uri(value),
+    }
+}
+
 /// The settings after flags, environment and config file are merged.
-#[derive(Debug, Clone)]
+///
+/// `Debug` shows the values through [`shown_value`], so no password.
+#[derive(Clone)]
 pub struct Settings {
     values: BTreeMap<&'static str, (String, Source)>,
     /// The config file that was read, if any.
     pub config_file: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let values: BTreeMap<&str, (String, Source)> = self
+            .values
+            .iter()
+            .map(|(k, (v, src))| (*k, (shown_value(k, v), *src)))
+            .collect();
+        f.debug_struct("Settings")
+            .field("values", &values)
+            .field("config_file", &self.config_file)
+            .finish()
+    }
 }
 
 impl Settings {
@@ -124,7 +176,10 @@ impl Settings {
     fn bool(&self, key: &str) -> Result<bool, CliError> {
         match self.get(key) {
             Some((v, _)) => parse_bool(v).ok_or_else(|| {
-                CliError::Config(format!("invalid value {v:?} for {key}: not a boolean"))
+                CliError::Config(format!(
+                    "invalid value {:?} for {key}: not a boolean",
+                    shown_value(key, v)
+                ))
             }),
             None => Ok(false),
         }
@@ -147,7 +202,9 @@ impl Settings {
     /// skips certificate verification (Go `getTLSConfig`).
     ///
     /// # Errors
-    /// [`CliError::Config`] for a malformed URI, database number or boolean.
+    /// [`CliError::Config`] for a malformed URI, database number or boolean, or a `host:port`
+    /// URI holding an `@` (credentials belong in a `redis://` URI or `--password`). A message
+    /// quotes the URI with its password redacted and never shows the password.
     pub fn conn_opt(&self) -> Result<RedisConnOpt, CliError> {
         let insecure = self.bool("insecure")?;
         let tls_server = self.string("tls_server");
@@ -188,9 +245,16 @@ impl Settings {
         }
 
         let uri = self.string("uri");
+        let bad_uri = |why: &dyn std::fmt::Display| {
+            let from = match self.get("uri").map(|(_, src)| src) {
+                Some(Source::Env) => " (from the environment)",
+                Some(Source::File) => " (from the config file)",
+                _ => "",
+            };
+            CliError::Config(format!("invalid --uri {:?}{from}: {why}", redact_uri(&uri)))
+        };
         if uri.contains("://") {
-            let mut opt = RedisConnOpt::parse_uri(&uri)
-                .map_err(|e| CliError::Config(format!("invalid --uri {uri:?}: {e}")))?;
+            let mut opt = RedisConnOpt::parse_uri(&uri).map_err(|e| bad_uri(&e))?;
             match &mut opt {
                 RedisConnOpt::Single(o) => {
                     if let Some(db) = db {
@@ -222,6 +286,12 @@ impl Settings {
         }
         if uri.trim().is_empty() {
             return Err(CliError::Config("--uri is empty".into()));
+        }
+        if uri.contains('@') {
+            return Err(bad_uri(
+                &"a host:port address cannot hold credentials; use redis://:PASSWORD@host:port \
+                  or --password",
+            ));
         }
         let mut opt = RedisClientOpt::new(uri);
         opt.db = db.unwrap_or(0);
@@ -266,7 +336,8 @@ pub fn parse_bool(s: &str) -> Option<bool> {
 fn parse_db(s: &str) -> Result<u32, CliError> {
     s.trim().parse::<u32>().map_err(|_| {
         CliError::Config(format!(
-            "invalid database number {s:?}: must be a number from 0"
+            "invalid database number {:?}: must be a number from 0",
+            shown_value("db", s)
         ))
     })
 }
@@ -333,7 +404,18 @@ impl ConnFlags {
             Some(p) => read_config_file(p)?,
             None => BTreeMap::new(),
         };
+        Ok(self.resolve_values(env, &file_values, config_file))
+    }
 
+    /// The merge step of [`ConnFlags::resolve_with`]: the flags, then the environment `env`,
+    /// then `file_values` (the settings of a config file, as [`parse_config`] returns them),
+    /// then the defaults. `config_file` is only recorded in [`Settings::config_file`].
+    pub fn resolve_values(
+        &self,
+        env: &dyn Fn(&str) -> Option<String>,
+        file_values: &BTreeMap<String, String>,
+        config_file: Option<PathBuf>,
+    ) -> Settings {
         let mut values = BTreeMap::new();
         for key in KEYS {
             let upper = key.to_ascii_uppercase();
@@ -356,27 +438,40 @@ impl ConnFlags {
                 values.insert(key, v);
             }
         }
-        Ok(Settings {
+        Settings {
             values,
             config_file,
-        })
+        }
     }
 }
 
-/// Reads a config file: a YAML mapping whose keys (any case, as viper) are [`KEYS`] and whose
-/// values are scalars. Unknown keys are ignored.
+/// Reads a config file and parses it with [`parse_config`].
 fn read_config_file(path: &Path) -> Result<BTreeMap<String, String>, CliError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         CliError::Config(format!("cannot read config file {}: {e}", path.display()))
     })?;
-    let bad = |why: String| CliError::Config(format!("config file {}: {why}", path.display()));
+    parse_config(&text)
+        .map_err(|why| CliError::Config(format!("config file {}: {why}", path.display())))
+}
+
+/// Parses the text of a config file: a YAML mapping (JSON is YAML too) whose keys, in any case
+/// as with viper, are [`KEYS`] and whose values are scalars (strings, numbers, booleans; a null
+/// value counts as absent). Unknown keys are ignored. An empty document means no settings.
+///
+/// Returns the settings by lower-case key, each value as text (`true`, `2`, ...). Total: any
+/// text gives `Ok` or `Err`, never a panic.
+///
+/// # Errors
+/// One line saying why (not YAML, not a mapping, a setting with a list or mapping as value);
+/// it never quotes a value of the file.
+pub fn parse_config(text: &str) -> Result<BTreeMap<String, String>, String> {
     let doc: serde_yaml_ng::Value =
-        serde_yaml_ng::from_str(&text).map_err(|e| bad(crate::output::one_line(&e.to_string())))?;
+        serde_yaml_ng::from_str(text).map_err(|e| crate::output::one_line(&e.to_string()))?;
     let mut out = BTreeMap::new();
     let map = match doc {
         serde_yaml_ng::Value::Null => return Ok(out),
         serde_yaml_ng::Value::Mapping(m) => m,
-        _ => return Err(bad("expected a mapping of settings".into())),
+        _ => return Err("expected a mapping of settings".into()),
     };
     for (k, v) in map {
         let Some(k) = k.as_str().map(str::to_ascii_lowercase) else {
@@ -390,7 +485,7 @@ fn read_config_file(path: &Path) -> Result<BTreeMap<String, String>, CliError> {
             serde_yaml_ng::Value::Bool(b) => b.to_string(),
             serde_yaml_ng::Value::Number(n) => n.to_string(),
             serde_yaml_ng::Value::Null => continue,
-            _ => return Err(bad(format!("{k} must be a single value"))),
+            _ => return Err(format!("{k} must be a single value")),
         };
         out.insert(k, v);
     }
@@ -585,6 +680,94 @@ mod tests {
         assert!(ConnFlags::default()
             .resolve_with(&env_of(&[]), Some(dir.path()))
             .is_err());
+    }
+
+    #[test]
+    fn passwords_are_never_shown() {
+        let pw = "s3cretPW";
+        let flags = ConnFlags {
+            uri: Some(format!("redis://:{pw}@127.0.0.1:6379")),
+            password: Some(pw.into()),
+            cluster_addrs: Some(format!("u:{pw}@a:1")),
+            ..Default::default()
+        };
+        let settings = flags.resolve_with(&env_of(&[]), None).unwrap();
+        let opt = settings.conn_opt().unwrap();
+        for debug in [
+            format!("{flags:?}"),
+            format!("{settings:?}"),
+            format!("{opt:?}"),
+            format!(
+                "{:?}",
+                <crate::Cli as clap::Parser>::parse_from(["asynq", "-p", pw, "stats"])
+            ),
+        ] {
+            assert!(!debug.contains(pw), "{debug}");
+            assert!(debug.contains("xxxxx"), "{debug}");
+        }
+
+        // Bad URIs from each source: the message quotes the URI with the password redacted.
+        let bad = format!("redis://:{pw}@127.0.0.1:abc");
+        let from_flag = ConnFlags {
+            uri: Some(bad.clone()),
+            ..Default::default()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".asynq.yaml"), format!("uri: {bad}\n")).unwrap();
+        let cases = [
+            (from_flag.resolve_with(&env_of(&[]), None), ""),
+            (
+                ConnFlags::default().resolve_with(&env_of(&[("ASYNQ_URI", &bad)]), None),
+                " (from the environment)",
+            ),
+            (
+                ConnFlags::default().resolve_with(&env_of(&[]), Some(dir.path())),
+                " (from the config file)",
+            ),
+        ];
+        for (settings, from) in cases {
+            let e = settings.unwrap().conn_opt().unwrap_err().to_string();
+            assert_eq!(
+                e,
+                format!(
+                    "invalid --uri \"redis://:xxxxx@127.0.0.1:abc\"{from}: asynq: could not \
+                     parse redis uri: invalid port \":abc\" after host"
+                )
+            );
+        }
+        // Credentials in Go's host:port form are refused, not shown.
+        let flags = ConnFlags {
+            uri: Some(format!(":{pw}@127.0.0.1:abc")),
+            ..Default::default()
+        };
+        let e = flags
+            .resolve_with(&env_of(&[]), None)
+            .unwrap()
+            .conn_opt()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            !e.contains(pw) && e.contains("cannot hold credentials"),
+            "{e}"
+        );
+        assert_eq!(shown_value("password", pw), "xxxxx");
+        assert_eq!(shown_value("db", "2"), "2");
+    }
+
+    #[test]
+    fn config_text_parsing() {
+        let m = parse_config("URI: h:1\ndb: 2\ntls: true\nunknown: [1]\npassword: ~\n").unwrap();
+        assert_eq!(m.get("uri").map(String::as_str), Some("h:1"));
+        assert_eq!(m.get("db").map(String::as_str), Some("2"));
+        assert_eq!(m.get("tls").map(String::as_str), Some("true"));
+        assert!(!m.contains_key("password") && !m.contains_key("unknown"));
+        assert!(parse_config("").unwrap().is_empty());
+        assert!(parse_config("{\"uri\": \"h:2\"}")
+            .unwrap()
+            .contains_key("uri"));
+        assert!(parse_config("- a").is_err());
+        assert!(parse_config("db: [1]").is_err());
+        assert!(parse_config("uri: [").is_err());
     }
 
     #[test]

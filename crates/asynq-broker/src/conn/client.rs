@@ -19,6 +19,7 @@ use super::options::{
     DEFAULT_SENTINEL_PORT,
 };
 use super::tls::TlsOptions;
+use super::uri::redact_uri;
 use super::RedisConnOpt;
 use crate::error::{BrokerError, Result};
 
@@ -89,7 +90,18 @@ fn invalid(msg: impl Into<String>) -> BrokerError {
 }
 
 /// Splits `host:port` (`[v6]:port` for IPv6). A missing or empty port is `default_port`.
+/// Errors show the address through [`redact_uri`], in case it holds credentials.
 fn host_port(addr: &str, default_port: u16) -> Result<(String, u16)> {
+    if addr.is_empty() {
+        return Err(invalid("empty address"));
+    }
+    if addr.contains('@') {
+        return Err(invalid(format!(
+            "address {:?}: an address is host:port and cannot hold credentials (set the \
+             password option instead)",
+            redact_uri(addr)
+        )));
+    }
     let parse_port = |p: &str| -> Result<u16> {
         if p.is_empty() {
             return Ok(default_port);
@@ -97,9 +109,6 @@ fn host_port(addr: &str, default_port: u16) -> Result<(String, u16)> {
         p.parse::<u16>()
             .map_err(|_| invalid(format!("invalid port {p:?} in address {addr:?}")))
     };
-    if addr.is_empty() {
-        return Err(invalid("empty address"));
-    }
     if let Some(rest) = addr.strip_prefix('[') {
         let (host, after) = rest
             .split_once(']')
@@ -158,8 +167,34 @@ impl HostMapping for FixedTlsName {
     }
 }
 
-fn tls_config(tls: &TlsOptions, cluster: bool) -> Result<TlsConfig> {
+/// The message of the warning logged when a client is set up without certificate verification.
+pub(crate) const INSECURE_TLS_WARNING: &str =
+    "TLS certificate verification is disabled (insecure_skip_verify): any server certificate is \
+     accepted, so the Redis server's identity is not checked";
+
+/// Where `opt` points, for log fields: the address, the sentinels or the cluster seeds (each
+/// through [`redact_uri`]).
+fn target(opt: &RedisConnOpt) -> String {
+    match opt {
+        RedisConnOpt::Single(o) => redact_uri(&o.addr),
+        RedisConnOpt::Sentinel(o) => format!(
+            "master {:?} via sentinels {}",
+            o.master_name,
+            redact_uri(&o.sentinel_addrs.join(","))
+        ),
+        RedisConnOpt::Cluster(o) => format!("cluster {}", redact_uri(&o.addrs.join(","))),
+    }
+}
+
+/// The fred TLS settings of `tls`. Logs one warning ([`INSECURE_TLS_WARNING`]) when
+/// certificate verification is skipped: this runs once per client set-up (fred reuses the
+/// configuration when it reconnects), never per command.
+fn tls_config(tls: &TlsOptions, opt: &RedisConnOpt) -> Result<TlsConfig> {
+    let cluster = opt.is_cluster();
     let client_config = tls.build_client_config()?;
+    if tls.insecure_skip_verify && tls.client_config.is_none() {
+        tracing::warn!(redis = %target(opt), "{INSECURE_TLS_WARNING}");
+    }
     let connector = TlsConnector::from((*client_config).clone());
     let hostnames = match (&tls.server_name, cluster) {
         (Some(name), true) => TlsHostMapping::Custom(Arc::new(FixedTlsName(name.clone()))),
@@ -251,7 +286,7 @@ pub(crate) fn builder(opt: &RedisConnOpt) -> Result<Builder> {
         }
     }
     if let Some(tls) = c.tls {
-        config.tls = Some(tls_config(tls, opt.is_cluster())?);
+        config.tls = Some(tls_config(tls, opt)?);
     }
 
     let dial_timeout = c.dial_timeout();
@@ -376,6 +411,86 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn address_with_credentials_is_refused_without_showing_them() {
+        for addr in [
+            ":s3cretPW@h:1",
+            "u:s3cretPW@h",
+            ":s3cretPW@127.0.0.1:abc",
+            ":s3c@retPW@h",
+        ] {
+            let e = host_port(addr, 9).unwrap_err();
+            let (shown, debug) = (e.to_string(), format!("{e:?}"));
+            assert!(matches!(e, BrokerError::InvalidConnOpt(_)), "{addr}: {e:?}");
+            assert!(shown.contains("cannot hold credentials"), "{shown}");
+            for text in [&shown, &debug] {
+                assert!(!text.contains("s3c") && !text.contains("retPW"), "{text}");
+            }
+        }
+        let opt: RedisConnOpt = RedisClientOpt::new(":s3cretPW@127.0.0.1:6379").into();
+        let e = builder(&opt).expect_err("refused");
+        assert!(!e.to_string().contains("s3cretPW"), "{e}");
+    }
+
+    #[test]
+    fn insecure_tls_logs_one_warning_per_client_set_up() {
+        let log = crate::conn::test_log::Captured::default();
+        let _guard = log.install();
+        let insecure = TlsOptions::new().insecure_skip_verify(true);
+        let opt: RedisConnOpt = RedisClientOpt::new("10.0.0.1:6380")
+            .password("s3cretPW")
+            .tls(insecure.clone())
+            .into();
+        builder(&opt).unwrap();
+        assert_eq!(log.warnings(INSECURE_TLS_WARNING), 1, "{}", log.text());
+        assert!(log.text().contains("redis=10.0.0.1:6380"), "{}", log.text());
+        // One more client set-up, one more warning; the cluster and sentinel forms warn too.
+        builder(&opt).unwrap();
+        builder(
+            &RedisClusterClientOpt::new(["a:1", "b:2"])
+                .tls(insecure.clone())
+                .into(),
+        )
+        .unwrap();
+        builder(
+            &RedisFailoverClientOpt::new("m", ["s:1"])
+                .tls(insecure.clone())
+                .into(),
+        )
+        .unwrap();
+        assert_eq!(log.warnings(INSECURE_TLS_WARNING), 4, "{}", log.text());
+        assert!(!log.text().contains("s3cretPW"), "{}", log.text());
+
+        // Verified TLS, a ready rustls configuration (which the flag does not affect) and plain
+        // TCP log no warning.
+        let log = crate::conn::test_log::Captured::default();
+        let _guard = log.install();
+        let ready = insecure.build_client_config().unwrap();
+        let quiet: Vec<RedisConnOpt> = vec![
+            RedisClientOpt::new("h:1").into(),
+            RedisClientOpt::new("h:1")
+                .tls(
+                    TlsOptions::new()
+                        .insecure_skip_verify(true)
+                        .client_config(ready),
+                )
+                .into(),
+        ];
+        for opt in &quiet {
+            builder(opt).unwrap();
+        }
+        if let Ok(b) = builder(&RedisClientOpt::new("h:1").tls(TlsOptions::new()).into()) {
+            // Only where the machine has system roots to trust.
+            drop(b);
+        }
+        assert_eq!(
+            log.warnings("TLS certificate verification"),
+            0,
+            "{}",
+            log.text()
+        );
     }
 
     #[test]

@@ -479,3 +479,79 @@ async fn subscriber_receives_messages() {
     assert_eq!(message.value.as_string().as_deref(), Some("task-id-1"));
     subscriber.quit().await.unwrap();
 }
+
+#[tokio::test]
+async fn insecure_tls_warns_once_per_client_not_per_command_or_reconnect() {
+    let log = super::test_log::Captured::default();
+    let _guard = log.install();
+    let mut node = TlsRedisNode::start().await;
+    let insecure = TlsOptions::new()
+        .insecure_skip_verify(true)
+        .client_cert(node.client_cert_path(), node.client_key_path());
+    let client = connect(&RedisClientOpt::new(node.addr()).tls(insecure).into())
+        .await
+        .unwrap();
+    for i in 0..5 {
+        set_get(&client, "conn:insecure", &i.to_string()).await;
+    }
+    // A reconnect reuses the configuration: still one warning.
+    node.kill();
+    node.restart().await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while client.ping::<String>(None).await.is_err() {
+        assert!(Instant::now() < deadline, "no reconnect: {}", log.text());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    ping(&client).await;
+    let warning = super::client::INSECURE_TLS_WARNING;
+    assert_eq!(log.warnings(warning), 1, "{}", log.text());
+    assert!(log.text().contains(&node.addr()), "{}", log.text());
+
+    // Verified TLS: no warning.
+    let verified = TlsOptions::new()
+        .ca_file(node.ca_cert_path())
+        .client_cert(node.client_cert_path(), node.client_key_path());
+    let client = connect(
+        &RedisClientOpt::new(node.addr())
+            .tls(verified.clone())
+            .into(),
+    )
+    .await
+    .unwrap();
+    ping(&client).await;
+    assert_eq!(log.warnings(warning), 1, "{}", log.text());
+
+    // The Debug of TLS options carrying a rustls configuration with the client key shows no
+    // key material.
+    let key_pem = std::fs::read_to_string(node.client_key_path()).unwrap();
+    let with_key = TlsOptions::new().client_config(verified.build_client_config().unwrap());
+    let debug = format!("{:?}", RedisClientOpt::new(node.addr()).tls(with_key));
+    for line in key_pem.lines().filter(|l| !l.starts_with("-----")) {
+        assert!(!debug.contains(line), "{debug}");
+    }
+    assert!(debug.contains("ClientConfig { .. }"), "{debug}");
+}
+
+#[tokio::test]
+async fn wrong_password_errors_do_not_show_it() {
+    let node = RedisNode::start().await;
+    node.raw()
+        .await
+        .cmd(&["CONFIG", "SET", "requirepass", "rightPW1"])
+        .await;
+    let uri = format!("redis://:s3cretPW@{}", node.addr());
+    let opt = RedisConnOpt::parse_uri(&uri).unwrap();
+    let log = super::test_log::Captured::default();
+    let _guard = log.install();
+    let err = connect(&opt).await.unwrap_err();
+    let shown = err.to_string();
+    assert!(shown.contains("WRONGPASS"), "{shown}");
+    for text in [shown, format!("{err:?}"), format!("{opt:?}"), log.text()] {
+        assert!(!text.contains("s3cretPW"), "{text}");
+    }
+    let acl = RedisClientOpt::new(node.addr())
+        .username("default")
+        .password("s3cretPW");
+    let err = connect(&acl.into()).await.unwrap_err();
+    assert!(!format!("{err} {err:?}").contains("s3cretPW"), "{err:?}");
+}

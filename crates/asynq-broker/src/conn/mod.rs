@@ -12,6 +12,13 @@
 //! the dial timeout); commands issued while reconnecting wait for the connection within the
 //! command deadline (`read_timeout + write_timeout`, 6 s by default), and a command in flight
 //! when a connection drops is sent at most [`CONNECT_MAX_COMMAND_ATTEMPTS`] times.
+//!
+//! Secrets: the `Debug` output of the option types shows every password as [`REDACTED`]
+//! (`"xxxxx"`; an empty password stays `""`), addresses are shown through [`redact_uri`], and
+//! no error of [`RedisConnOpt::parse_uri`] or of connecting quotes a password. Use
+//! [`redact_uri`] to show a URI yourself. A client built with
+//! [`TlsOptions::insecure_skip_verify`] logs one `tracing` warning when it is set up (see
+//! there).
 
 mod client;
 mod options;
@@ -20,6 +27,54 @@ mod uri;
 
 #[cfg(test)]
 mod deployment_tests;
+
+/// Captures the `tracing` events of the current thread, for tests of what is logged.
+#[cfg(test)]
+pub(crate) mod test_log {
+    use std::sync::{Arc, Mutex};
+
+    /// The text of the events logged while the guard of [`Captured::install`] lives.
+    #[derive(Clone, Default)]
+    pub(crate) struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Captured {
+        /// Makes this the current thread's subscriber (level DEBUG and above) until the guard
+        /// is dropped. A `#[tokio::test]` runs on one thread, so the tasks it spawns are seen.
+        pub(crate) fn install(&self) -> tracing::subscriber::DefaultGuard {
+            let writer = self.clone();
+            let subscriber = tracing_subscriber::fmt()
+                .with_writer(move || writer.clone())
+                .with_ansi(false)
+                .with_max_level(tracing::Level::DEBUG)
+                .finish();
+            tracing::subscriber::set_default(subscriber)
+        }
+
+        /// Everything logged so far.
+        pub(crate) fn text(&self) -> String {
+            String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+        }
+
+        /// The logged lines at WARN level containing `needle`.
+        pub(crate) fn warnings(&self, needle: &str) -> usize {
+            self.text()
+                .lines()
+                .filter(|l| l.contains(" WARN ") && l.contains(needle))
+                .count()
+        }
+    }
+}
 
 use std::str::FromStr;
 
@@ -31,6 +86,7 @@ pub use options::{
     DEFAULT_SENTINEL_PORT,
 };
 pub use tls::TlsOptions;
+pub use uri::{redact_uri, REDACTED};
 
 use crate::error::{BrokerError, Result};
 
@@ -96,6 +152,10 @@ impl RedisConnOpt {
     /// * [`BrokerError::InvalidUri`] when the URI is malformed (bad percent escape, non-numeric
     ///   port, control character, ...), the database is not a number, or a socket URI has no
     ///   path.
+    ///
+    /// No error quotes the password: the message is the one of the URI with its password
+    /// redacted (see [`redact_uri`]), or "the password is malformed: ..." when only the password
+    /// is at fault (an unescaped `/`, `?`, `#`, space or a bad `%` escape in it).
     pub fn parse_uri(uri: &str) -> Result<RedisConnOpt> {
         uri::parse_redis_uri(uri)
     }

@@ -1,9 +1,11 @@
 //! The three connection option structs, mirroring Go's `RedisClientOpt`,
 //! `RedisFailoverClientOpt` and `RedisClusterClientOpt` (`asynq.go`).
 
+use std::fmt;
 use std::time::Duration;
 
 use super::tls::TlsOptions;
+use super::uri::{redact_uri, REDACTED};
 
 /// Default time allowed to establish a connection, TLS handshake included: 5 s (go-redis
 /// `DialTimeout` default).
@@ -51,7 +53,9 @@ pub enum Network {
 /// (6 s with the defaults) and covers the time a command waits to be written, including while the
 /// client reconnects, plus the time to read the reply. With `read_timeout = None` commands have
 /// no deadline.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` shows a set password as [`REDACTED`] and the address through [`redact_uri`].
+#[derive(Clone, PartialEq, Eq)]
 pub struct RedisClientOpt {
     /// TCP or Unix socket (Go `Network`). Default [`Network::Tcp`].
     pub network: Network,
@@ -168,7 +172,9 @@ impl RedisClientOpt {
 /// `sentinel_username`/`sentinel_password` authenticate to the sentinels, `username`/`password`
 /// to the master. `tls` applies to both the sentinels and the master (as go-redis does). Timeouts
 /// as in [`RedisClientOpt`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` shows both passwords, when set, as [`REDACTED`].
+#[derive(Clone, PartialEq, Eq)]
 pub struct RedisFailoverClientOpt {
     /// Name of the master the sentinels monitor (Go `MasterName`). Required to connect.
     pub master_name: String,
@@ -286,7 +292,9 @@ impl RedisFailoverClientOpt {
 ///
 /// There is no database number: Redis Cluster only has database 0. Timeouts as in
 /// [`RedisClientOpt`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` shows a set password as [`REDACTED`].
+#[derive(Clone, PartialEq, Eq)]
 pub struct RedisClusterClientOpt {
     /// Seed list of node addresses, `host:port` each (Go `Addrs`); the rest of the cluster is
     /// discovered with `CLUSTER SLOTS`.
@@ -378,5 +386,69 @@ impl RedisClusterClientOpt {
     pub fn tls(mut self, tls: TlsOptions) -> Self {
         self.tls = Some(tls);
         self
+    }
+}
+
+/// A password as `Debug` shows it: [`REDACTED`] when set, `""` when empty (so that "no
+/// password" stays visible).
+fn secret(password: &str) -> &'static str {
+    if password.is_empty() {
+        ""
+    } else {
+        REDACTED
+    }
+}
+
+/// Addresses as `Debug` shows them: through [`redact_uri`], in case one holds credentials.
+fn addrs(list: &[String]) -> Vec<String> {
+    list.iter().map(|a| redact_uri(a)).collect()
+}
+
+impl fmt::Debug for RedisClientOpt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisClientOpt")
+            .field("network", &self.network)
+            .field("addr", &redact_uri(&self.addr))
+            .field("username", &self.username)
+            .field("password", &secret(&self.password))
+            .field("db", &self.db)
+            .field("dial_timeout", &self.dial_timeout)
+            .field("read_timeout", &self.read_timeout)
+            .field("write_timeout", &self.write_timeout)
+            .field("tls", &self.tls)
+            .finish()
+    }
+}
+
+impl fmt::Debug for RedisFailoverClientOpt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisFailoverClientOpt")
+            .field("master_name", &self.master_name)
+            .field("sentinel_addrs", &addrs(&self.sentinel_addrs))
+            .field("sentinel_username", &self.sentinel_username)
+            .field("sentinel_password", &secret(&self.sentinel_password))
+            .field("username", &self.username)
+            .field("password", &secret(&self.password))
+            .field("db", &self.db)
+            .field("dial_timeout", &self.dial_timeout)
+            .field("read_timeout", &self.read_timeout)
+            .field("write_timeout", &self.write_timeout)
+            .field("tls", &self.tls)
+            .finish()
+    }
+}
+
+impl fmt::Debug for RedisClusterClientOpt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisClusterClientOpt")
+            .field("addrs", &addrs(&self.addrs))
+            .field("max_redirects", &self.max_redirects)
+            .field("username", &self.username)
+            .field("password", &secret(&self.password))
+            .field("dial_timeout", &self.dial_timeout)
+            .field("read_timeout", &self.read_timeout)
+            .field("write_timeout", &self.write_timeout)
+            .field("tls", &self.tls)
+            .finish()
     }
 }

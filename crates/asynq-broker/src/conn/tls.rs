@@ -26,12 +26,16 @@ use crate::error::{BrokerError, Result};
 ///   `ServerName`); default: the host of the address being dialled.
 /// * [`insecure_skip_verify`](Self::insecure_skip_verify): accept any certificate (Go
 ///   `InsecureSkipVerify`). The handshake signatures are still checked, so the peer must hold
-///   the key of the certificate it shows, but anyone can be that peer. For tests only.
+///   the key of the certificate it shows, but anyone can be that peer. For tests only; every
+///   client set up this way logs one `tracing` warning.
 /// * [`client_config`](Self::client_config): a ready rustls configuration used as-is, for
 ///   anything the fields above cannot say.
 ///
 /// A certificate or key file that is missing, unreadable or holds no usable PEM item makes
 /// connecting fail with [`BrokerError::InvalidConnOpt`] naming the file.
+///
+/// `Debug` shows the file paths only, never what the files hold, and `client_config` as
+/// `ClientConfig { .. }` (a rustls configuration may hold a client private key).
 #[derive(Clone, Default)]
 pub struct TlsOptions {
     /// PEM file with the CA certificate(s) to trust (Go `RootCAs`). `None`: system roots.
@@ -43,7 +47,10 @@ pub struct TlsOptions {
     /// Name to verify the server certificate against, a DNS name or an IP address (Go
     /// `ServerName`). `None`: the host being dialled.
     pub server_name: Option<String>,
-    /// Accept any server certificate (Go `InsecureSkipVerify`). Default `false`.
+    /// Accept any server certificate (Go `InsecureSkipVerify`). Default `false`. When it takes
+    /// effect (no `client_config`), setting up a client logs one `tracing::warn!` saying that
+    /// TLS certificate verification is disabled: once per client (per `connect`, and once for
+    /// a Pub/Sub client), not per command or reconnect.
     pub insecure_skip_verify: bool,
     /// A complete rustls configuration that replaces everything above except `server_name`
     /// (which still selects the name sent in SNI). Default `None`.

@@ -16,8 +16,73 @@ use crate::error::{BrokerError, Result};
 /// number.
 const DB_NOT_FIRST_SEGMENT: &str = "database number should be the first segment of the path";
 
+/// What a password is replaced with wherever options or URIs are shown: in [`redact_uri`], in
+/// the `Debug` output of [`RedisClientOpt`], [`RedisFailoverClientOpt`] and
+/// [`RedisClusterClientOpt`](super::RedisClusterClientOpt), and in error messages. The same
+/// five characters as Go's `url.URL.Redacted`.
+pub const REDACTED: &str = "xxxxx";
+
+/// Message of a URI that parses once its password is redacted, so the password itself is what
+/// is malformed (and must not be quoted).
+const MALFORMED_PASSWORD: &str =
+    "the password is malformed: percent-encode characters such as '/', '?', '#', '%' and space in it";
+
+/// `uri` with its password replaced by [`REDACTED`], for showing a URI (or a `host:port` address
+/// that may hold credentials) in messages and logs.
+///
+/// The password is taken generously, so that it is hidden even in a URI that does not parse:
+/// after `scheme://` (or from the start when the text does not begin with one), it is
+/// everything between the first `:` and the **last** `@`. So `redis://:pw@h:6379/1` becomes
+/// `redis://:xxxxx@h:6379/1`, `redis://user:p/w@h` becomes `redis://user:xxxxx@h` and
+/// `:pw@h:6379` becomes `:xxxxx@h:6379`. A user name (before the `:`) is kept, as Go does; text
+/// without `@`, or with an empty password, is returned unchanged. In a URI with an `@` after the
+/// host (in the path or query) more than the password may be hidden, never less.
+///
+/// ```
+/// use asynq_broker::conn::redact_uri;
+///
+/// assert_eq!(redact_uri("redis://:s3cret@localhost:6379/2"), "redis://:xxxxx@localhost:6379/2");
+/// assert_eq!(redact_uri("redis://localhost:6379"), "redis://localhost:6379");
+/// ```
+pub fn redact_uri(uri: &str) -> String {
+    match password_range(uri) {
+        Some(r) => format!("{}{REDACTED}{}", &uri[..r.start], &uri[r.end..]),
+        None => uri.to_string(),
+    }
+}
+
+/// The byte range [`redact_uri`] replaces, `None` when there is no (non-empty) password.
+fn password_range(uri: &str) -> Option<std::ops::Range<usize>> {
+    let start = match get_scheme(uri) {
+        Ok((scheme, rest)) if !scheme.is_empty() && rest.starts_with("//") => scheme.len() + 3,
+        _ => 0,
+    };
+    let at = start + uri[start..].rfind('@')?;
+    let colon = start + uri[start..at].find(':')?;
+    (colon + 1 < at).then_some(colon + 1..at)
+}
+
 /// Parses `uri` the way Go's `ParseRedisURI` does. See [`RedisConnOpt::parse_uri`].
+///
+/// An error never quotes the password: when the URI holds one and does not parse, the message is
+/// the one of the URI with its password redacted, or [`MALFORMED_PASSWORD`] when that one parses
+/// (the password itself was the problem).
 pub(crate) fn parse_redis_uri(uri: &str) -> Result<RedisConnOpt> {
+    let err = match parse_unredacted(uri) {
+        Ok(opt) => return Ok(opt),
+        Err(e) => e,
+    };
+    if password_range(uri).is_none() {
+        return Err(err);
+    }
+    match parse_unredacted(&redact_uri(uri)) {
+        Ok(_) => Err(BrokerError::InvalidUri(MALFORMED_PASSWORD.to_string())),
+        Err(e) => Err(e),
+    }
+}
+
+/// [`parse_redis_uri`] without the care for the password in error messages.
+fn parse_unredacted(uri: &str) -> Result<RedisConnOpt> {
     let u = GoUrl::parse(uri).map_err(BrokerError::InvalidUri)?;
     match u.scheme.as_str() {
         "redis" | "rediss" => parse_tcp_uri(&u),
@@ -116,8 +181,9 @@ pub(crate) fn split_host_port(hostport: &str) -> Option<&str> {
     Some(host)
 }
 
-/// The parts of a Go `*url.URL` that `ParseRedisURI` reads.
-#[derive(Debug, Default, PartialEq, Eq)]
+/// The parts of a Go `*url.URL` that `ParseRedisURI` reads. `Debug` shows the password as
+/// [`REDACTED`].
+#[derive(Default, PartialEq, Eq)]
 pub(crate) struct GoUrl {
     /// Lower-cased scheme, empty when there is none.
     pub scheme: String,
@@ -131,6 +197,19 @@ pub(crate) struct GoUrl {
     pub path: String,
     /// Raw query (after the first `?`, before `#`).
     pub raw_query: String,
+}
+
+impl std::fmt::Debug for GoUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GoUrl")
+            .field("scheme", &self.scheme)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| REDACTED))
+            .field("host", &self.host)
+            .field("path", &self.path)
+            .field("raw_query", &self.raw_query)
+            .finish()
+    }
 }
 
 impl GoUrl {

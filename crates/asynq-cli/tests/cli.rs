@@ -469,3 +469,58 @@ async fn connection_settings_and_errors() {
         assert!(line.starts_with("error"), "{args:?}: {line}");
     }
 }
+
+/// A poison message (undecodable `msg` left by a buggy producer) that a server archived, as
+/// `Broker::dequeue_many` and `Broker::archive_poison` do for it: `task ls` lists it among the
+/// archived tasks, `task inspect` shows what was wrong, and `task delete` removes it.
+#[tokio::test]
+async fn archived_poison_message_is_listed_inspected_and_deleted() {
+    let env = Env::start().await;
+    let raw = env.node.raw().await;
+    let garbage: &[u8] = b"\x0a\xff\xff\xff\x0fnot a task message";
+    raw.cmd_bytes(
+        "HSET",
+        &[
+            b"asynq:{default}:t:bad",
+            b"msg",
+            garbage,
+            b"state",
+            b"pending",
+        ],
+    )
+    .await;
+    raw.cmd(&["LPUSH", "asynq:{default}:pending", "bad"]).await;
+    raw.cmd(&["SADD", "asynq:queues", "default"]).await;
+    let batch = env
+        .broker
+        .dequeue_many(&["default".to_string()], 1)
+        .await
+        .expect("dequeue");
+    assert_eq!(batch.poison.len(), 1, "{batch:?}");
+    env.broker
+        .archive_poison(&batch.poison[0])
+        .await
+        .expect("archive");
+
+    let out = env
+        .asynq(&["task", "ls", "-q", "default", "-s", "archived"])
+        .ok()
+        .to_string();
+    assert!(out.contains("bad"), "{out}");
+    assert!(out.contains("asynq: cannot decode task message"), "{out}");
+    let out = env
+        .asynq(&["task", "inspect", "-q", "default", "-i", "bad"])
+        .ok()
+        .to_string();
+    assert!(out.contains("State:   archived"), "{out}");
+    assert!(
+        out.contains("Error message: asynq: cannot decode task message"),
+        "{out}"
+    );
+    assert_eq!(
+        env.asynq(&["task", "delete", "-q", "default", "-i", "bad"])
+            .ok(),
+        "task deleted\n"
+    );
+    assert!(!raw.exists("asynq:{default}:t:bad").await);
+}

@@ -326,7 +326,12 @@ fn check_arbitrary(uri: &str) -> Result<(), TestCaseError> {
         Err(e) => {
             check_error_kind(uri, e)?;
             let hidden = hidden_part(uri);
-            if distinctive(&hidden) {
+            // Text the messages hold anyway (e.g. "redis uri") is no leak: it is what the
+            // redacted URI's error shows as well.
+            let fixed_text = RedisConnOpt::parse_uri(&redacted)
+                .err()
+                .is_some_and(|e| format!("{e} {e:?}").contains(&hidden));
+            if distinctive(&hidden) && !fixed_text {
                 let shown = format!("{e} {e:?}");
                 prop_assert!(
                     !shown.contains(&hidden),

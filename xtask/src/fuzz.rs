@@ -71,7 +71,10 @@ pub fn fuzz(opts: &Options) -> Result<(), String> {
     }
     println!(
         "fuzz: {} targets in {:.1} s:",
-        reports.iter().filter(|r| r.contains(" executions, ")).count(),
+        reports
+            .iter()
+            .filter(|r| r.contains(" executions, "))
+            .count(),
         started.elapsed().as_secs_f64()
     );
     for r in &reports {

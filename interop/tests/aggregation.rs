@@ -11,14 +11,13 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use asynq_client::{RedisConnOpt, Task, TaskOption};
 use asynq_interop::{GoOptions, GoServeOptions, GoTask};
 use asynq_worker::{aggregator_fn, handler_fn, Config, Server};
-use common::{wait_for, Env};
+use common::{wait_for, ChildProcess, Env};
 use time::OffsetDateTime;
 
 /// The Redis URL of the SIGKILLed Rust server process.
@@ -489,7 +488,7 @@ async fn sigkilled_rust_aggregator_set_is_aggregated_again() {
             .await
             .expect("Rust enqueue");
     }
-    let mut child = ChildServer::spawn(&env.node.url());
+    let mut child = ChildProcess::spawn("child_aggregator", CHILD_ENV, &env.node.url());
     let set = wait_for(
         Duration::from_secs(20),
         "the child's aggregation set",
@@ -570,33 +569,4 @@ async fn sigkilled_rust_aggregator_set_is_aggregated_again() {
     let got: Vec<Vec<String>> = got.into_iter().map(sorted).collect();
     assert_eq!(got, vec![vec!["k1", "k2", "k3"]]);
     assert_nothing_left(&env).await;
-}
-
-/// The child process of the SIGKILL case; killed on drop.
-struct ChildServer(Option<Child>);
-
-impl ChildServer {
-    fn spawn(url: &str) -> ChildServer {
-        let child = Command::new(std::env::current_exe().expect("test binary"))
-            .args(["--ignored", "--exact", "child_aggregator", "--nocapture"])
-            .env(CHILD_ENV, url)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the server process");
-        ChildServer(Some(child))
-    }
-
-    fn kill(&mut self) {
-        if let Some(mut c) = self.0.take() {
-            c.kill().expect("SIGKILL");
-            c.wait().expect("reap");
-        }
-    }
-}
-
-impl Drop for ChildServer {
-    fn drop(&mut self) {
-        self.kill();
-    }
 }

@@ -11,10 +11,9 @@
 
 mod common;
 
-use common::{wait_for, Env};
+use common::{wait_for, ChildProcess, Env};
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -946,43 +945,6 @@ async fn t29_child_server() {
     std::future::pending::<()>().await;
 }
 
-/// The server process, killed if the test ends early.
-struct ChildServer(Option<Child>);
-
-impl ChildServer {
-    fn spawn(url: &str) -> ChildServer {
-        let child = Command::new(std::env::current_exe().expect("test executable"))
-            .args(["--ignored", "--exact", "t29_child_server", "--nocapture"])
-            .env(CHILD_ENV, url)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the server process");
-        ChildServer(Some(child))
-    }
-
-    fn pid(&self) -> u32 {
-        self.0.as_ref().map_or(0, Child::id)
-    }
-
-    /// SIGKILLs the process and reaps it.
-    fn kill(&mut self) {
-        if let Some(mut c) = self.0.take() {
-            c.kill().expect("SIGKILL the server process");
-            c.wait().expect("reap the server process");
-        }
-    }
-}
-
-impl Drop for ChildServer {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.0.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
 /// T29: a Rust server in another process is listed by Go `Servers()` (its PID, status active,
 /// entry expiring 10 s after its last heartbeat); after `kill -9` every `Servers()` call that
 /// still lists it started less than 10 s after the kill. Its `asynq:servers` member stays
@@ -990,7 +952,7 @@ impl Drop for ChildServer {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn t29_killed_rust_server_expires_from_go_servers() {
     let env = Env::start().await;
-    let mut child = ChildServer::spawn(&env.node.url());
+    let mut child = ChildProcess::spawn("t29_child_server", CHILD_ENV, &env.node.url());
     let pid = i64::from(child.pid());
     let listed = wait_for(
         Duration::from_secs(20),

@@ -12,9 +12,9 @@
 
 mod common;
 
-use common::{perform, quiet_expected_panics, wait_for, Env};
+use common::{perform, quiet_expected_panics, wait_for, ChildProcess, Env};
 use std::collections::BTreeMap;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -272,39 +272,6 @@ async fn child_worker() {
     server.run(handler).await.expect("run");
 }
 
-/// The worker process, SIGKILLed when dropped.
-struct ChildWorker(Option<Child>);
-
-impl ChildWorker {
-    fn spawn(url: &str) -> ChildWorker {
-        let child = Command::new(std::env::current_exe().expect("test binary"))
-            .args(["--ignored", "--exact", "child_worker", "--nocapture"])
-            .env(CHILD_ENV, url)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the worker process");
-        ChildWorker(Some(child))
-    }
-
-    /// SIGKILLs the process and reaps it.
-    fn kill(&mut self) {
-        if let Some(mut c) = self.0.take() {
-            c.kill().expect("SIGKILL the worker process");
-            c.wait().expect("reap the worker process");
-        }
-    }
-}
-
-impl Drop for ChildWorker {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.0.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
 /// T16: a Rust worker process is SIGKILLed while it runs a Go-enqueued MaxRetry(3) task. Until
 /// the lease expires Go `ListActiveTasks` shows the task not orphaned; after it, orphaned, and
 /// still active in Redis. Go's recoverer (start-up run, then every minute, not configurable)
@@ -325,7 +292,7 @@ async fn t16_sigkilled_rust_worker_go_server_recovers() {
             },
         )
         .await;
-    let mut child = ChildWorker::spawn(&env.node.url());
+    let mut child = ChildProcess::spawn("child_worker", CHILD_ENV, &env.node.url());
     wait_for(
         Duration::from_secs(20),
         "the Rust worker runs the task",

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use std::future::Future;
+use std::process::{Child, Command, Stdio};
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
@@ -110,4 +111,46 @@ pub async fn perform(ctx: &TaskContext, b: &GoBehaviour) -> Result<(), HandlerEr
         return Err(HandlerError::new(text));
     }
     Ok(())
+}
+
+/// A Rust server in a process of its own, for tests that SIGKILL it: this test binary run again
+/// with only the ignored test `test` (which reads the Redis URL from `env_var`). Killed and
+/// reaped on drop if the test ends early.
+pub struct ChildProcess(Option<Child>);
+
+impl ChildProcess {
+    /// Runs `<this test binary> --ignored --exact <test>` with `env_var` = `url`, its output
+    /// discarded.
+    pub fn spawn(test: &str, env_var: &str, url: &str) -> ChildProcess {
+        let child = Command::new(std::env::current_exe().expect("test executable"))
+            .args(["--ignored", "--exact", test, "--nocapture"])
+            .env(env_var, url)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the child process");
+        ChildProcess(Some(child))
+    }
+
+    /// The process ID (0 once killed).
+    pub fn pid(&self) -> u32 {
+        self.0.as_ref().map_or(0, Child::id)
+    }
+
+    /// SIGKILLs the process and reaps it.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.0.take() {
+            c.kill().expect("SIGKILL the child process");
+            c.wait().expect("reap the child process");
+        }
+    }
+}
+
+impl Drop for ChildProcess {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.0.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
 }

@@ -125,19 +125,10 @@ impl<'a> Ctx<'a> {
 }
 
 /// Where `opt` points, for error messages: the address, socket path, sentinels or cluster seeds,
-/// each through [`redact_uri`](asynq_broker::conn::redact_uri) so that credentials written into
-/// an address are not shown. Never includes a password.
+/// as [`RedisConnOpt::target`] gives it (credentials written into an address are not shown).
+/// Never includes a password.
 pub fn describe(opt: &RedisConnOpt) -> String {
-    use asynq_broker::conn::redact_uri;
-    match opt {
-        RedisConnOpt::Single(o) => redact_uri(&o.addr),
-        RedisConnOpt::Sentinel(o) => format!(
-            "master {:?} via sentinels {}",
-            o.master_name,
-            redact_uri(&o.sentinel_addrs.join(","))
-        ),
-        RedisConnOpt::Cluster(o) => format!("cluster {}", redact_uri(&o.addrs.join(","))),
-    }
+    opt.target()
 }
 
 /// Runs `cli`: resolves the connection settings (flags, environment, config file), then the

@@ -172,20 +172,6 @@ pub(crate) const INSECURE_TLS_WARNING: &str =
     "TLS certificate verification is disabled (insecure_skip_verify): any server certificate is \
      accepted, so the Redis server's identity is not checked";
 
-/// Where `opt` points, for log fields: the address, the sentinels or the cluster seeds (each
-/// through [`redact_uri`]).
-fn target(opt: &RedisConnOpt) -> String {
-    match opt {
-        RedisConnOpt::Single(o) => redact_uri(&o.addr),
-        RedisConnOpt::Sentinel(o) => format!(
-            "master {:?} via sentinels {}",
-            o.master_name,
-            redact_uri(&o.sentinel_addrs.join(","))
-        ),
-        RedisConnOpt::Cluster(o) => format!("cluster {}", redact_uri(&o.addrs.join(","))),
-    }
-}
-
 /// The fred TLS settings of `tls`. Logs one warning ([`INSECURE_TLS_WARNING`]) when
 /// certificate verification is skipped: this runs once per client set-up (fred reuses the
 /// configuration when it reconnects), never per command.
@@ -193,7 +179,7 @@ fn tls_config(tls: &TlsOptions, opt: &RedisConnOpt) -> Result<TlsConfig> {
     let cluster = opt.is_cluster();
     let client_config = tls.build_client_config()?;
     if tls.insecure_skip_verify && tls.client_config.is_none() {
-        tracing::warn!(redis = %target(opt), "{INSECURE_TLS_WARNING}");
+        tracing::warn!(redis = %opt.target(), "{INSECURE_TLS_WARNING}");
     }
     let connector = TlsConnector::from((*client_config).clone());
     let hostnames = match (&tls.server_name, cluster) {

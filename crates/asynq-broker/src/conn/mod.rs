@@ -124,6 +124,21 @@ impl From<RedisClusterClientOpt> for RedisConnOpt {
 }
 
 impl RedisConnOpt {
+    /// Where these options point, for logs and error messages: the address (or socket path),
+    /// `master "name" via sentinels a,b`, or `cluster a,b`, each through [`redact_uri`] so
+    /// that credentials written into an address are not shown. Never includes a password.
+    pub fn target(&self) -> String {
+        match self {
+            RedisConnOpt::Single(o) => redact_uri(&o.addr),
+            RedisConnOpt::Sentinel(o) => format!(
+                "master {:?} via sentinels {}",
+                o.master_name,
+                redact_uri(&o.sentinel_addrs.join(","))
+            ),
+            RedisConnOpt::Cluster(o) => format!("cluster {}", redact_uri(&o.addrs.join(","))),
+        }
+    }
+
     /// Parses a Redis URI exactly as Go's `ParseRedisURI` does.
     ///
     /// | form | result |

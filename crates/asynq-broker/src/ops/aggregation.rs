@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 use crate::broker::{int, text, whole_seconds, Broker};
 use crate::error::{BrokerError, Result};
 use crate::ops::dequeue::id_message_pairs;
+use crate::ops::poison::check_message;
 use crate::{keys, scripts};
 
 /// How long the aggregator has to turn an aggregation set into a task: 2 minutes (Go
@@ -29,7 +30,8 @@ pub struct AggregationSet {
     /// The decoded messages, in ascending score order (the time each task entered the group,
     /// oldest first).
     pub messages: Vec<TaskMessage>,
-    /// Members whose `msg` does not decode: (task ID, why), e.g.
+    /// Members whose `msg` cannot be processed (does not decode, or names another queue or ID,
+    /// as for [`crate::PoisonMessage`]): (task ID, why), e.g.
     /// `("abc", "asynq: cannot decode task message: ...")`. Not part of
     /// [`AggregationSet::messages`].
     pub undecodable: Vec<(String, String)>,
@@ -113,8 +115,9 @@ impl Broker {
     /// (or without `msg`) are skipped. Messages and deadline are read in one script, atomically
     /// (Go reads the deadline with a second command).
     ///
-    /// Unlike Go, which fails the whole read on the first undecodable message, such a member is
-    /// reported in [`AggregationSet::undecodable`] and the other messages are returned.
+    /// Unlike Go, which fails the whole read on the first undecodable message, such a member (or
+    /// one whose message names another queue or ID) is reported in
+    /// [`AggregationSet::undecodable`] and the other messages are returned.
     ///
     /// # Errors
     /// [`BrokerError::NotFound`] when the set has no deadline in `asynq:{q}:aggregation_sets`
@@ -153,11 +156,9 @@ impl Broker {
             deadline,
         };
         for (id, raw) in id_message_pairs(reply) {
-            match asynq_proto::decode::<TaskMessage>(raw) {
+            match check_message(qname, &id, raw) {
                 Ok(m) => set.messages.push(m),
-                Err(e) => set
-                    .undecodable
-                    .push((id, format!("asynq: cannot decode task message: {e}"))),
+                Err(p) => set.undecodable.push((p.id, p.reason)),
             }
         }
         Ok(set)

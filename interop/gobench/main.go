@@ -6,9 +6,11 @@
 //	gobench worker --redis 127.0.0.1:6379 --queues default:1 --concurrency 16
 //	gobench pickup-worker --redis 127.0.0.1:6379 --n 2000 --queues critical:6,default:3,low:1
 //	gobench pickup-produce --redis 127.0.0.1:6379 --n 2000 --rate 500 --queues critical,default,low
+//	gobench aggregate-worker --redis 127.0.0.1:6379 --n 20000 --queue default --concurrency 16 --grace 1s --max-size 100
 //
 // The queues of the drain workloads are filled by `asynq-bench fill` (Rust),
-// so both workers drain the same messages.
+// and the groups of the aggregation workload by `asynq-bench aggregate-fill`,
+// so both workers process the same messages.
 package main
 
 import (
@@ -38,13 +40,14 @@ type enqueueResult struct {
 
 func main() {
 	workloads := map[string]func([]string){
-		"enqueue":        enqueue,
-		"worker":         worker,
-		"pickup-produce": pickupProduce,
-		"pickup-worker":  pickupWorker,
+		"enqueue":          enqueue,
+		"worker":           worker,
+		"pickup-produce":   pickupProduce,
+		"pickup-worker":    pickupWorker,
+		"aggregate-worker": aggregateWorker,
 	}
 	if len(os.Args) < 2 || workloads[os.Args[1]] == nil {
-		fmt.Fprintln(os.Stderr, "usage: gobench enqueue|worker|pickup-produce|pickup-worker --redis HOST:PORT [flags]")
+		fmt.Fprintln(os.Stderr, "usage: gobench enqueue|worker|pickup-produce|pickup-worker|aggregate-worker --redis HOST:PORT [flags]")
 		os.Exit(1)
 	}
 	workloads[os.Args[1]](os.Args[2:])

@@ -3,8 +3,10 @@
 //! `interop/gobench`. `cargo xtask bench` runs both sides in the same run and prints the ratios.
 //!
 //! Workloads: `enqueue` (W1), `fill` (set-up of W2/W4/W5), `worker` (the measured process of W2,
-//! W4 and W5, watched from outside), `pickup-produce` and `pickup-worker` (W3).
+//! W4 and W5, watched from outside), `pickup-produce` and `pickup-worker` (W3),
+//! `aggregate-fill` (set-up of W6) and `aggregate-worker` (W6 aggregation).
 
+mod aggregate;
 mod common;
 mod fill;
 mod pickup;
@@ -114,6 +116,51 @@ enum Workload {
         #[arg(long, default_value_t = 120)]
         timeout_secs: u64,
     },
+    /// Set-up of W6 (not measured): N tasks over GROUPS groups of QUEUE (task i into group
+    /// i % GROUPS), from C concurrent producers (`enqueue_batch` refuses group tasks).
+    AggregateFill {
+        /// Redis URI.
+        #[arg(long, default_value = "redis://127.0.0.1:6379")]
+        redis: String,
+        /// Number of group tasks.
+        #[arg(long, default_value_t = 20_000)]
+        n: usize,
+        /// Number of groups.
+        #[arg(long, default_value_t = 200)]
+        groups: usize,
+        /// Queue name.
+        #[arg(long, default_value = "default")]
+        queue: String,
+        /// Concurrent producers sharing one client.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+    },
+    /// W6 worker: a server with a concatenating group aggregator on QUEUE until all N group
+    /// tasks have been processed inside aggregated tasks (prints `done`), then until standard
+    /// input is closed.
+    AggregateWorker {
+        /// Redis URI.
+        #[arg(long, default_value = "redis://127.0.0.1:6379")]
+        redis: String,
+        /// Number of group tasks to wait for.
+        #[arg(long, default_value_t = 20_000)]
+        n: usize,
+        /// Queue name.
+        #[arg(long, default_value = "default")]
+        queue: String,
+        /// `Config::concurrency`.
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        /// `Config::group_grace_period` in seconds.
+        #[arg(long, default_value_t = 1)]
+        grace_secs: u64,
+        /// `Config::group_max_size`.
+        #[arg(long, default_value_t = 100)]
+        max_size: usize,
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 300)]
+        timeout_secs: u64,
+    },
 }
 
 /// One measurement, printed as JSON.
@@ -188,6 +235,35 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             )
             .await?,
         ),
+        Workload::AggregateFill {
+            redis,
+            n,
+            groups,
+            queue,
+            concurrency,
+        } => print_line(&aggregate::fill(&redis, n, groups, &queue, concurrency).await?),
+        Workload::AggregateWorker {
+            redis,
+            n,
+            queue,
+            concurrency,
+            grace_secs,
+            max_size,
+            timeout_secs,
+        } => {
+            aggregate::worker(
+                &redis,
+                aggregate::WorkerArgs {
+                    n,
+                    queue,
+                    concurrency,
+                    grace: Duration::from_secs(grace_secs),
+                    max_size,
+                    timeout: Duration::from_secs(timeout_secs),
+                },
+            )
+            .await?
+        }
     }
     Ok(())
 }

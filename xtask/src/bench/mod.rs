@@ -9,6 +9,10 @@
 //! * W3 pickup latency: a worker process (`pickup-worker`) idle for 2 s, then a producer process
 //!   (`pickup-produce`) at a fixed rate; the worker reports the latencies.
 //! * W4 idle: a worker process on three empty queues; Redis commands per second.
+//! * W6 aggregation: N group tasks over G groups are put into `default` by
+//!   `asynq-bench aggregate-fill` (set-up), then a worker process with a group aggregator
+//!   (`aggregate-worker`) reports when every group task has been processed inside an aggregated
+//!   task; Redis' statistics and the worker's `/proc` entries are read then.
 
 mod child;
 mod procfs;
@@ -45,8 +49,15 @@ struct Sizes {
     idle_secs: f64,
     /// Backlogs of W5 with one queue (each drains `drain_n` of them).
     backlogs: Vec<usize>,
+    /// W6: group tasks and groups (`aggregate_n / aggregate_groups` per group).
+    aggregate_n: usize,
+    aggregate_groups: usize,
     reps: usize,
 }
+
+/// W6's server settings, the same on both sides.
+const AGGREGATE_MAX_SIZE: usize = 100;
+const AGGREGATE_GRACE_SECS: u64 = 1;
 
 /// Runs the benchmark.
 pub fn bench(opts: Options) -> Result<(), String> {
@@ -86,6 +97,8 @@ pub fn bench(opts: Options) -> Result<(), String> {
             pickup_rate: 500.0,
             idle_secs: 3.0,
             backlogs: vec![20_000],
+            aggregate_n: 2_000,
+            aggregate_groups: 20,
             reps: 1,
         }
     } else {
@@ -96,6 +109,8 @@ pub fn bench(opts: Options) -> Result<(), String> {
             pickup_rate: 500.0,
             idle_secs: 10.0,
             backlogs: vec![200_000, 1_000_000],
+            aggregate_n: 200_000,
+            aggregate_groups: 2_000,
             reps: 5,
         }
     };
@@ -238,6 +253,21 @@ fn cases(s: &Sizes) -> Vec<Case> {
     for &b in &s.backlogs {
         cases.push(drain(format!("W5 drain, backlog {}", thousands(b)), 1, b));
     }
+    cases.push(Case {
+        label: format!(
+            "W6 aggregation, {} tasks in {} groups",
+            thousands(s.aggregate_n),
+            thousands(s.aggregate_groups)
+        ),
+        kind: Kind::Aggregate {
+            n: s.aggregate_n,
+            groups: s.aggregate_groups,
+            max_size: AGGREGATE_MAX_SIZE,
+            grace_secs: AGGREGATE_GRACE_SECS,
+            concurrency: 16,
+        },
+        compare_to: None,
+    });
     cases
 }
 
@@ -247,13 +277,19 @@ fn describe(s: &Sizes, quick: bool) -> String {
          worker process with concurrency 16, timed from Server start until the processed \
          counters have grown by that many. W3: {} tasks at {}/s round-robin over critical, \
          default, low to a worker with default settings on critical:6, default:3, low:1, idle \
-         for 2 s first. W4 idle: {} s on critical:6, default:3, low:1.\n{} repetition(s); \
-         medians with min–max{}.",
+         for 2 s first. W4 idle: {} s on critical:6, default:3, low:1. W6: {} group tasks of 8 \
+         bytes in {} groups of default, aggregated (group_max_size {AGGREGATE_MAX_SIZE}, \
+         group_grace_period {AGGREGATE_GRACE_SECS} s, payloads concatenated) and processed by a \
+         worker process with concurrency 16, timed from Server start until the last group task \
+         has been handled inside an aggregated task; tasks/s and the costs per task count group \
+         tasks.\n{} repetition(s); medians with min–max{}.",
         thousands(s.enqueue_n),
         thousands(s.drain_n),
         thousands(s.pickup_n),
         s.pickup_rate,
         s.idle_secs,
+        thousands(s.aggregate_n),
+        thousands(s.aggregate_groups),
         s.reps,
         if quick {
             "; --quick: debug build of the Rust side, numbers not meaningful"

@@ -57,10 +57,18 @@ pub fn render(cases: &[Case], runs: &[Value], description: &str) -> String {
 
     let throughput: Vec<&Case> = cases
         .iter()
-        .filter(|c| matches!(c.kind, Kind::Enqueue { .. } | Kind::Drain { .. }))
+        .filter(|c| {
+            matches!(
+                c.kind,
+                Kind::Enqueue { .. } | Kind::Drain { .. } | Kind::Aggregate { .. }
+            )
+        })
         .collect();
     if !throughput.is_empty() {
-        let _ = writeln!(t, "Throughput (tasks/s; enqueue latency per call in µs)\n");
+        let _ = writeln!(
+            t,
+            "Throughput (tasks/s, W6: group tasks/s; enqueue latency per call in µs)\n"
+        );
         let _ = writeln!(
             t,
             "| case | Rust tasks/s | Go tasks/s | Rust/Go | Rust p50 / p99 µs | Go p50 / p99 µs |"
@@ -135,12 +143,18 @@ pub fn render(cases: &[Case], runs: &[Value], description: &str) -> String {
 
     let cost: Vec<&Case> = cases
         .iter()
-        .filter(|c| matches!(c.kind, Kind::Drain { .. } | Kind::Idle { .. }))
+        .filter(|c| {
+            matches!(
+                c.kind,
+                Kind::Drain { .. } | Kind::Idle { .. } | Kind::Aggregate { .. }
+            )
+        })
         .collect();
     if !cost.is_empty() {
         let _ = writeln!(
             t,
-            "W4 cost of the worker process (Redis commands include those run inside Lua scripts)\n"
+            "W4 cost of the worker process (W6: per group task; Redis commands include those run \
+             inside Lua scripts)\n"
         );
         let _ = writeln!(t, "| case | metric | Rust | Go | Rust/Go |");
         let _ = writeln!(t, "|---|---|---|---|---|");
@@ -151,6 +165,14 @@ pub fn render(cases: &[Case], runs: &[Value], description: &str) -> String {
                     ("Lua script calls/s", "redis_scripts_per_sec"),
                     ("Redis CPU ms/s", "redis_cpu_ms_per_sec"),
                     ("worker CPU ms/s", "worker_cpu_ms_per_sec"),
+                ],
+                Kind::Aggregate { .. } => &[
+                    ("Redis commands/group task", "redis_cmds_per_task"),
+                    ("Lua script calls/group task", "redis_scripts_per_task"),
+                    ("Redis CPU µs/group task", "redis_cpu_us_per_task"),
+                    ("Redis CPU share of the run", "redis_cpu_share"),
+                    ("worker CPU µs/group task", "worker_cpu_us_per_task"),
+                    ("worker peak RSS MiB", "worker_peak_rss_mib"),
                 ],
                 _ => &[
                     ("Redis commands/task", "redis_cmds_per_task"),

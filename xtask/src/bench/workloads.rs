@@ -60,6 +60,16 @@ pub enum Kind {
     Pickup { producer: Side, n: usize, rate: f64 },
     /// W4 idle: a worker process on empty queues for `secs`.
     Idle { secs: f64 },
+    /// W6: `n` tasks over `groups` groups of `default` (set-up), then a worker process with a
+    /// concatenating group aggregator, `group_grace_period` `grace_secs` and `group_max_size`
+    /// `max_size`, until every group task has been processed inside an aggregated task.
+    Aggregate {
+        n: usize,
+        groups: usize,
+        max_size: usize,
+        grace_secs: u64,
+        concurrency: usize,
+    },
 }
 
 impl Case {
@@ -81,6 +91,9 @@ const POLL: Duration = Duration::from_millis(2);
 /// Generous upper bounds, so that a broken side fails the run instead of hanging it.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(600);
+/// The aggregation worker's own limit (it reports a timeout then); the harness waits a little
+/// longer for its report.
+const AGGREGATE_TIMEOUT_SECS: u64 = 300;
 const STOP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Runs cases against one Redis.
@@ -179,6 +192,13 @@ impl Runner {
             } => self.drain(&case.label, side, queues, *n, *backlog, *concurrency),
             Kind::Pickup { producer, n, rate } => self.pickup(side, *producer, *n, *rate),
             Kind::Idle { secs } => self.idle(side, *secs),
+            Kind::Aggregate {
+                n,
+                groups,
+                max_size,
+                grace_secs,
+                concurrency,
+            } => self.aggregate(side, *n, *groups, *max_size, *grace_secs, *concurrency),
         }
     }
 
@@ -392,6 +412,149 @@ impl Runner {
             "worker_cpu_ms_per_sec": worker_before
                 .zip(worker_after)
                 .map(|(b, a)| (a - b) * 1e3 / elapsed),
+            "commandstats": calls_json(&calls),
+        }))
+    }
+}
+
+impl Runner {
+    /// W6: fills the groups (Rust `aggregate-fill`, set-up), then starts the side's
+    /// `aggregate-worker` and waits for its `done` line: every group task seen inside a
+    /// processed aggregated task. Then the processed counter is read until it holds the
+    /// aggregated tasks the worker reports (the acknowledgement of the last ones), and Redis'
+    /// statistics and the worker's `/proc` entries are taken.
+    fn aggregate(
+        &mut self,
+        side: Side,
+        n: usize,
+        groups: usize,
+        max_size: usize,
+        grace_secs: u64,
+        concurrency: usize,
+    ) -> Result<Value, String> {
+        self.flushall()?;
+        let (n_arg, groups_arg) = (n.to_string(), groups.to_string());
+        let fill = self.run_to_end(
+            Side::Rust,
+            &[
+                "aggregate-fill",
+                "--n",
+                &n_arg,
+                "--groups",
+                &groups_arg,
+                "--queue",
+                "default",
+            ],
+            "aggregate-fill",
+        )?;
+        let counter = vec!["asynq:{default}:processed".to_string()];
+        let wall = Instant::now();
+        let cpu_before = redis_cpu_seconds(&self.conn.cmd(&["INFO", "cpu"])?.text());
+        self.conn.cmd(&["CONFIG", "RESETSTAT"])?;
+
+        let (max_arg, conc_arg) = (max_size.to_string(), concurrency.to_string());
+        let (grace_arg, timeout_arg) = match side {
+            Side::Rust => (grace_secs.to_string(), AGGREGATE_TIMEOUT_SECS.to_string()),
+            Side::Go => (
+                format!("{grace_secs}s"),
+                format!("{AGGREGATE_TIMEOUT_SECS}s"),
+            ),
+        };
+        let mut wargs = vec![
+            "aggregate-worker",
+            "--n",
+            &n_arg,
+            "--queue",
+            "default",
+            "--concurrency",
+            &conc_arg,
+            "--max-size",
+            &max_arg,
+        ];
+        match side {
+            Side::Rust => {
+                wargs.extend(["--grace-secs", &grace_arg, "--timeout-secs", &timeout_arg])
+            }
+            Side::Go => wargs.extend(["--grace", &grace_arg, "--timeout", &timeout_arg]),
+        }
+        let args = self.args(side, &wargs);
+        let mut worker = Proc::spawn(
+            self.program(side),
+            &args,
+            &self.log(side, "aggregate-worker"),
+        )?;
+        let started = worker.next_json(START_TIMEOUT)?;
+        let started_ns = started["unix_ns"].as_i64().unwrap_or_default();
+        let done = worker.next_json(Duration::from_secs(AGGREGATE_TIMEOUT_SECS + 30))?;
+        if done["event"] != "done" {
+            return Err(format!(
+                "W6 aggregation ({}): {} of {n} group tasks processed in {AGGREGATE_TIMEOUT_SECS} s: {done}",
+                side.name(),
+                done["group_tasks"]
+            ));
+        }
+        let aggregated = done["aggregated_tasks"].as_i64().unwrap_or_default();
+        let t0 = Instant::now();
+        let mut polls = 0u64;
+        while self.processed(&counter)? < aggregated {
+            polls += 1;
+            if t0.elapsed() > STOP_TIMEOUT {
+                return Err(format!(
+                    "W6 aggregation ({}): the processed counter did not reach {aggregated}",
+                    side.name()
+                ));
+            }
+            std::thread::sleep(POLL);
+        }
+        let pid = worker.pid();
+        let worker_cpu = procfs::cpu_seconds(pid);
+        let peak_rss = procfs::peak_rss_kib(pid);
+        let replies = self
+            .conn
+            .pipeline(&[&["INFO", "commandstats"], &["INFO", "cpu"]])?;
+        let calls = command_calls(&replies[0].text());
+        let cpu_after = redis_cpu_seconds(&replies[1].text());
+        let wall = wall.elapsed().as_secs_f64();
+        worker.finish(STOP_TIMEOUT)?;
+
+        let done_ns = done["unix_ns"].as_i64().unwrap_or_default();
+        let first_ns = done["first_unix_ns"].as_i64().unwrap_or_default();
+        let seconds = (done_ns - started_ns) as f64 / 1e9;
+        let first = (first_ns - started_ns) as f64 / 1e9;
+        let per_task = |x: f64| x / n as f64;
+        let total: u64 = calls.iter().map(|(_, c)| c).sum();
+        let scripts: u64 = calls
+            .iter()
+            .filter(|(c, _)| is_script_call(c))
+            .map(|(_, c)| c)
+            .sum();
+        let redis_cpu = cpu_after - cpu_before;
+        Ok(json!({
+            "workload": "aggregate",
+            "tasks": n,
+            "groups": groups,
+            "group_max_size": max_size,
+            "group_grace_period_secs": grace_secs,
+            "concurrency": concurrency,
+            "fill_seconds": fill["seconds"].clone(),
+            "seconds": seconds,
+            // Group tasks aggregated (and processed inside aggregated tasks) per second.
+            "tasks_per_sec": n as f64 / seconds,
+            "first_aggregated_secs": first,
+            // The same after the first aggregated task was handled (without the first tick).
+            "tasks_per_sec_after_first": n as f64 / (seconds - first).max(1e-9),
+            "aggregated_tasks": aggregated,
+            "duplicates": done["duplicates"].clone(),
+            "bad_payloads": done["bad"].clone(),
+            "harness_polls": polls,
+            "redis_cmds_per_task": per_task(total as f64),
+            "redis_scripts_per_task": per_task(scripts as f64),
+            "redis_cpu_us_per_task": per_task(redis_cpu * 1e6),
+            // Redis CPU over the wall time between its two readings: how busy the single
+            // Redis thread was (the worker's start-up included).
+            "redis_cpu_share": redis_cpu / wall,
+            "worker_cpu_us_per_task": worker_cpu.map(|c| per_task(c * 1e6)),
+            "worker_peak_rss_mib": peak_rss.map(|k| k / 1024.0),
             "commandstats": calls_json(&calls),
         }))
     }
